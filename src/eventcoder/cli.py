@@ -1,0 +1,211 @@
+"""The command line: each command parses its options, calls the public function, prints."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import EventcoderError
+
+SOURCE_KINDS = ["news", "ngo", "official", "claim", "unknown"]
+
+
+def _fail(exc: EventcoderError) -> None:
+    click.echo(f"Error: {exc}", err=True)
+    sys.exit(2)
+
+
+@click.group()
+@click.version_option(package_name="eventcoder")
+def cli() -> None:
+    """eventcoder: code reports of political violence into evidence-linked incident records."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=str)
+@click.option("--samples", is_flag=True, help="Code the sample reports bundled with eventcoder.")
+@click.option("--published", metavar="YYYY-MM-DD", help="Publication date for documents that do not give one.")
+@click.option("--source", metavar="NAME", help="Source name for documents that do not give one.")
+@click.option("--source-kind", type=click.Choice(SOURCE_KINDS), default="unknown", show_default=True)
+@click.option("--hijri-calendar", type=click.Choice(["tabular", "umm_al_qura"]), default="tabular", show_default=True,
+              help="How to convert Hijri dates (tabular matched claimed attacks in our checks).")
+@click.option("--month-first", is_flag=True, help="Read 07/02/89 as July 2 (default: day first).")
+@click.option("--merge", type=click.Choice(["act", "acled"]), default="act", show_default=True,
+              help="Unit of analysis: one record per act, or ACLED-style same-day same-place merging.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "table"]), default="jsonl", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write records here (default: standard output).")
+@click.option("--db", default="eventcoder.db", show_default=True, help="SQLite database to store documents and incidents in.")
+@click.option("--quiet", is_flag=True, help="No table or summary on the terminal.")
+def extract(paths, samples, published, source, source_kind, hijri_calendar, month_first, merge, fmt, out, db, quiet):
+    """Code documents (PATH: .txt, .html, .jsonl, .csv, or - for standard input), store and write the records."""
+    from .export import render_table, write_csv, write_jsonl
+    from .ingest import IngestOptions, parse_published, read_paths
+    from .pipeline import Pipeline, PipelineConfig, Summary
+    from .records import SourceKind
+    from .sample_reports import load_samples
+    from .store import Store
+
+    if not paths and not samples:
+        raise click.UsageError("give at least one PATH (or - for standard input), or --samples")
+    try:
+        options = IngestOptions(
+            published=parse_published(published) if published else None,
+            source=source,
+            source_kind=SourceKind(source_kind),
+            hijri_calendar=hijri_calendar,
+            day_first=not month_first,
+        )
+        store = Store(db)
+    except EventcoderError as exc:
+        _fail(exc)
+
+    items = list(load_samples()) if samples else []
+    stream = read_paths(paths, options, stdin=sys.stdin.buffer) if paths else iter(())
+    pipeline = Pipeline(PipelineConfig(merge=merge))
+    summary = Summary()
+    incidents = []
+    run_id = store.start_run(sys.argv)
+    progress = _progress(quiet or not sys.stderr.isatty())
+    with progress as bar:
+        task = bar.add_task("coding", total=None) if bar else None
+        for result in pipeline.pipe(_chain(items, stream)):
+            summary.add(result)
+            if result.rejected is not None:
+                store.put_rejected(result.rejected)
+            else:
+                store.put_document(result.document)
+                store.put_incidents(result.document.doc_id, result.incidents)
+                incidents.extend(result.incidents)
+            if bar:
+                bar.update(task, advance=1, description=f"coding: {summary.incidents} incidents, {summary.rejected} rejected")
+    store.finish_run(run_id, {"documents": summary.documents, "incidents": summary.incidents, "rejected": summary.rejected})
+    rejected = list(store.rejected()) if summary.rejected else []
+    store.close()
+
+    with _open_out(out) as fh:
+        if fmt == "jsonl":
+            write_jsonl(incidents, fh)
+        elif fmt == "csv":
+            write_csv(incidents, fh)
+        else:
+            render_table(incidents, title="Incidents") if fh is sys.stdout else fh.write(
+                "\n".join(json.dumps(i.to_dict()) for i in incidents) + "\n"
+            )
+    if not quiet:
+        if out and fmt != "table":
+            render_table(incidents, title=f"{len(incidents)} incidents")
+        reasons = ", ".join(f"{code} x{n}" for code, n in sorted(summary.reasons.items()))
+        click.echo(
+            f"Coded {summary.documents} documents: {summary.incidents} incidents, "
+            f"{summary.rejected} rejected{f' ({reasons})' if reasons else ''}. Database: {db}."
+            + (f" {fmt.upper()}: {out}." if out else ""),
+            err=True,
+        )
+        for r in rejected[:20]:
+            click.echo(f"  rejected {r.origin or r.doc_id}: [{r.code}] {r.detail}", err=True)
+    sys.exit(1 if summary.rejected else 0)
+
+
+def _chain(*iterables):
+    for it in iterables:
+        yield from it
+
+
+def _progress(disabled: bool):
+    if disabled:
+        return contextlib.nullcontext(None)
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed} docs"),
+                    TimeElapsedColumn(), transient=True)
+
+
+@contextlib.contextmanager
+def _open_out(out: str | None):
+    if not out:
+        yield sys.stdout
+        return
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "w", encoding="utf-8", newline="") as fh:
+        yield fh
+
+
+@cli.group()
+def evaluate() -> None:
+    """Score the extractor on a benchmark."""
+
+
+@evaluate.command("muc4")
+@click.option("--split", type=click.Choice(["dev", "train", "test"]), default="dev", show_default=True)
+@click.option("--data-dir", type=click.Path(file_okay=False), help="Folder with gtt_<split>.json (default ../shared/data/muc4).")
+@click.option("--predictions-out", type=click.Path(dir_okay=False), help="Write predicted templates as JSONL.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--limit", type=int, help="Score only the first N documents (for a quick look).")
+def evaluate_muc4(split, data_dir, predictions_out, fmt, limit):
+    """MUC-4: GTT template F1, CEAF-REE and CEAF-RME (phi-subset), per role, and docs/s."""
+    from .muc4.evaluate import evaluate_muc4 as run, render_report
+
+    try:
+        report = run(split=split, data_dir=Path(data_dir) if data_dir else None,
+                     predictions_out=Path(predictions_out) if predictions_out else None, limit=limit)
+    except EventcoderError as exc:
+        _fail(exc)
+    if fmt == "json":
+        click.echo(json.dumps(report, indent=2))
+    else:
+        render_report(report)
+
+
+@cli.group()
+def codebook() -> None:
+    """List and explain the codebooks (versioned YAML data)."""
+
+
+@codebook.command("list")
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False), help="A codebook file of your own to validate and list.")
+def codebook_list(path):
+    """Every codebook with its version, and its codes."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    from .codebook import PACKAGED, load_codebook
+
+    console = Console()
+    try:
+        books = [load_codebook(path)] if path else [load_codebook(n) for n in PACKAGED]
+    except EventcoderError as exc:
+        _fail(exc)
+    for b in books:
+        console.print(f"[bold]{escape(b.name)}[/bold] {escape(b.version)} ({len(b.entries)} codes): "
+                      + escape(", ".join(b.codes)))
+
+
+@codebook.command("explain")
+@click.argument("code")
+def codebook_explain(code):
+    """Explain a code or an alias (e.g. vbied, istishhadi, suicide_bomb)."""
+    from .codebook import explain
+
+    hits = explain(code)
+    if not hits:
+        click.echo(f"No codebook entry or alias matches {code!r}. Try: eventcoder codebook list", err=True)
+        sys.exit(1)
+    for book, e in hits:
+        click.echo(f"{book.ref}  {e.code}: {e.label}")
+        if e.definition:
+            click.echo(f"  {e.definition}")
+        if e.aliases:
+            click.echo(f"  aliases: {', '.join(e.aliases[:25])}{' ...' if len(e.aliases) > 25 else ''}")
+
+
+def main() -> None:
+    cli(prog_name="eventcoder")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

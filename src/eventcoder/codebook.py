@@ -1,0 +1,173 @@
+"""Codebooks: versioned YAML files of codes, labels, definitions and aliases.
+
+Every codebook is validated against a JSON Schema when it is loaded, so a broken file fails
+before any document is read. ``load_codebook("weapons")`` reads the packaged file;
+``load_codebook(path)`` reads a user's own file with the same shape.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from .errors import CodebookError
+
+PACKAGED = ("event_types", "weapons", "targets", "claims", "actors")
+
+_ALIASES = {"type": "array", "items": {"type": "string", "minLength": 1}}
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["name", "version", "entries"],
+    "properties": {
+        "name": {"type": "string", "pattern": "^[a-z0-9_]+$"},
+        "version": {"type": "string", "pattern": r"^\d+\.\d+\.\d+$"},
+        "description": {"type": "string"},
+        "groups": {"type": "array"},
+        "entries": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["code", "label"],
+                "properties": {
+                    "code": {"type": "string", "pattern": "^[a-z0-9_]+$"},
+                    "label": {"type": "string"},
+                    "definition": {"type": "string"},
+                    "aliases": {
+                        "oneOf": [
+                            _ALIASES,
+                            {"type": "object", "additionalProperties": _ALIASES},
+                        ]
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    code: str
+    label: str
+    definition: str
+    aliases: tuple[str, ...]
+    extra: dict[str, Any]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.extra.get(key, default)
+
+
+@dataclass(frozen=True)
+class Codebook:
+    name: str
+    version: str
+    description: str
+    entries: tuple[Entry, ...]
+    raw: dict[str, Any]
+    path: str
+
+    def __getitem__(self, code: str) -> Entry:
+        for e in self.entries:
+            if e.code == code:
+                return e
+        raise KeyError(code)
+
+    def __contains__(self, code: str) -> bool:
+        return any(e.code == code for e in self.entries)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(e.code for e in self.entries)
+
+    @property
+    def ref(self) -> str:
+        """``name@version``, stored on every coded record."""
+        return f"{self.name}@{self.version}"
+
+
+def _flatten_aliases(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, dict):
+        return tuple(a for v in value.values() for a in v)
+    return tuple(value)
+
+
+def parse_codebook(data: Any, path: str = "<memory>") -> Codebook:
+    try:
+        jsonschema.validate(data, SCHEMA)
+    except jsonschema.ValidationError as exc:
+        where = "/".join(str(p) for p in exc.absolute_path) or "top level"
+        raise CodebookError(
+            f"codebook {path} is invalid at {where}: {exc.message}",
+            fix="compare the file with a packaged codebook (eventcoder codebook list) and correct that field",
+        ) from None
+    codes = [e["code"] for e in data["entries"]]
+    dupes = sorted({c for c in codes if codes.count(c) > 1})
+    if dupes:
+        raise CodebookError(f"codebook {path} repeats codes: {', '.join(dupes)}", fix="give every entry a unique code")
+    entries = tuple(
+        Entry(
+            code=e["code"],
+            label=e["label"],
+            definition=e.get("definition", ""),
+            aliases=_flatten_aliases(e.get("aliases")),
+            extra={k: v for k, v in e.items() if k not in {"code", "label", "definition"}},
+        )
+        for e in data["entries"]
+    )
+    return Codebook(
+        name=data["name"],
+        version=data["version"],
+        description=data.get("description", ""),
+        entries=entries,
+        raw=data,
+        path=path,
+    )
+
+
+@functools.lru_cache(maxsize=32)
+def load_codebook(name_or_path: str) -> Codebook:
+    """Load a packaged codebook by name, or a user codebook by path (cached per process)."""
+    if name_or_path in PACKAGED:
+        ref = resources.files("eventcoder").joinpath("data", "codebooks", f"{name_or_path}.yaml")
+        text, where = ref.read_text(encoding="utf-8"), f"{name_or_path}.yaml (packaged)"
+    else:
+        p = Path(name_or_path)
+        if not p.is_file():
+            raise CodebookError(
+                f"no codebook named {name_or_path!r}",
+                fix=f"use one of {', '.join(PACKAGED)} or the path of a YAML file",
+            )
+        text, where = p.read_text(encoding="utf-8"), str(p)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise CodebookError(f"codebook {where} is not valid YAML: {exc}", fix="fix the YAML syntax") from None
+    return parse_codebook(data, where)
+
+
+def explain(code: str) -> list[tuple[Codebook, Entry]]:
+    """Every packaged entry whose code (or an alias) equals ``code``."""
+    key = code.strip().lower()
+    hits = []
+    for name in PACKAGED:
+        book = load_codebook(name)
+        for e in book.entries:
+            if e.code == key or key in (a.lower() for a in e.aliases):
+                hits.append((book, e))
+    return hits
+
+
+def alias_pattern(aliases: Any) -> re.Pattern[str]:
+    """One case-insensitive regex matching any alias on word boundaries, longest first."""
+    words = sorted({a.lower() for a in aliases}, key=len, reverse=True)
+    body = "|".join(re.escape(w).replace(r"\ ", r"[\s-]+") for w in words) or r"(?!x)x"
+    return re.compile(rf"(?<![\w'’-])(?:{body})(?![\w'’])", re.IGNORECASE)

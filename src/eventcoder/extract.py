@@ -1,0 +1,453 @@
+"""The rules extractor (``rules.v1``): documents in, incident records out.
+
+How it works, stage by stage:
+
+1. :func:`eventcoder.segment.segment` splits the text into paragraphs, header lines and
+   sentences (offsets kept).
+2. Each sentence is analysed with the codebook lexicons: event triggers, weapons, targets,
+   perpetrators, places, dates (``normalize.dates``), figures and materiel
+   (``normalize.counts``).
+3. Sentences with a trigger open or extend an *act*. A new act starts when the type is
+   incompatible, or when the sentence names a different place or date from the current act
+   (a bulletin's dated paragraphs, a round-up's headers). Sentences without a trigger but
+   with figures or materiel attach to the act of their paragraph.
+4. Each act becomes one :class:`Incident`; its figures come only from its own sentences and
+   are merged without summing (``merge_counts``).
+
+Unit of analysis (the documented policy): one record per distinct act, i.e. a distinct
+(type, place, date). With ``merge="acled"`` same-day, same-place acts of the same ACLED
+event type are merged into one record, as ACLED does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from .lexicon import Hit, Lexicon
+from .normalize.counts import CountMention, find_counts, find_materiel, merge_counts
+from .normalize.dates import DateMention, find_dates
+from .records import (
+    Actor,
+    ActorKind,
+    Coding,
+    Count,
+    DateValue,
+    Document,
+    Incident,
+    Location,
+    LocationPrecision,
+    Materiel,
+    SourceKind,
+    Span,
+    Stance,
+    Target,
+    TargetKind,
+    Weapon,
+)
+from .segment import Sentence, segment
+
+EXTRACTOR = "rules.v1"
+
+# Place phrases. Cased text: capitalised words after a cue; lower-case text (MUC-4 style):
+# one to three words after a cue, accepted only when the gazetteer knows them.
+_CUE = (
+    r"(?:in|near|at|outside|around|from|into|inside|towards|toward|on the outskirts of|"
+    r"(?:north|south|east|west|northeast|northwest|southeast|southwest)(?:ern)? of|"
+    r"the (?:village|town|city|district|province|governorate|region|area|neighbou?rhood|suburb|department|municipality|camp) of|"
+    r"in the area of)"
+)
+_NAME = r"(?:(?:al|el|ad|ash|as|at|az|ar|an|ez|es|ed|de|del|la|las|los|san|santa|bin|abu|umm|tell?|deir|dayr|jisr)[-\s])?[A-Z][\w'’ʿ]*(?:[-\s](?:(?:al|el|ad|ash|as|at|az|ar|an|ez|es|ed|de|del|la|las|los)[-\s])?[A-Z][\w'’ʿ]*){0,3}"
+_PLACE_CASED = re.compile(rf"\b{_CUE}\s+(?:the\s+)?({_NAME})")
+_PLACE_SUFFIX = re.compile(rf"\b({_NAME})\s+(?:province|governorate|district|region|wilayah|department)\b")
+_WILAYAH = re.compile(r"^(?:wilayat|wilayah|wilaya|province of)\s+(.+)$|^(.+?)\s+(?:wilayah|wilayat|province)$", re.I)
+_PLACE_LOWER = re.compile(rf"\b{_CUE}\s+(?:the\s+)?((?:[a-z][\w'’-]*)(?:\s+[a-z][\w'’-]*){{0,2}})")
+_NEAR = re.compile(r"\b(?:near|outside|around|on the outskirts of|(?:north|south|east|west)\w* of|in the area of)\s+(?:the\s+)?(?:\w+\s+of\s+)?$", re.I)
+_STOPWORDS = {"the", "a", "an", "this", "that", "which", "which", "order", "addition", "response", "front", "favor", "spite", "charge"}
+_BY = re.compile(r"\b(?:by|claimed by|blamed on|attributed to)\s+(?:the\s+)?$", re.I)
+_AGAINST = re.compile(r"\b(?:against|on|at|targeting|targeted|killing|killed|wounding|injuring|hit|of)\s+(?:the\s+|an?\s+|two\s+|three\s+|\d+\s+)?$", re.I)
+
+
+@dataclass
+class _Analysis:
+    sentence: Sentence
+    triggers: list[Hit]
+    weapons: list[Hit]
+    targets: list[Hit]
+    orgs: list[Hit]
+    individuals: list[Hit]
+    places: list[tuple[Span, bool]]  # (span, near)
+    dates: list[DateMention]
+    counts: list[CountMention]
+    materiel: list[Materiel]
+    suicide: list[Hit]
+    claims: list[Hit]
+
+    @property
+    def strong(self) -> list[Hit]:
+        return [t for t in self.triggers if t.extra != "weak"]
+
+
+@dataclass
+class _Act:
+    sub_event_type: str
+    analyses: list[_Analysis] = field(default_factory=list)
+    date: DateMention | None = None
+    place: tuple[Span, bool] | None = None
+    place_from_context: bool = False
+
+    @property
+    def paragraph(self) -> int:
+        return self.analyses[-1].sentence.paragraph
+
+
+class RuleExtractor:
+    """Codes incidents with lexicons and rules. Thread-safe after construction; pickles."""
+
+    name = EXTRACTOR
+
+    def __init__(self, lexicon: Lexicon | None = None, merge: str = "act", geocoder: Any = None):
+        if merge not in ("act", "acled"):
+            from .errors import ConfigError
+
+            raise ConfigError(f"unknown merge policy {merge!r}", fix="use 'act' (default) or 'acled'")
+        self.lexicon = lexicon or Lexicon()
+        self.merge = merge
+        self.geocoder = geocoder  # used only to check that a lower-case phrase is a known place
+
+    # ------------------------------------------------------------------ analysis
+
+    def _places(self, text: str, s: Sentence, lowercase: bool) -> list[tuple[Span, bool]]:
+        found: list[tuple[Span, bool]] = []
+        if s.is_header:
+            line = text[s.start : s.end].strip()
+            m = _WILAYAH.match(line)
+            if m:
+                g = 1 if m.group(1) else 2
+                return [((s.start + m.start(g), s.start + m.end(g)), False)]
+        pattern = _PLACE_LOWER if lowercase else _PLACE_CASED
+        for m in pattern.finditer(text, s.start, s.end):
+            start, end = m.start(1), m.end(1)
+            phrase = text[start:end]
+            if lowercase:
+                span = self._known_prefix(text, start, end)
+                if span is None:
+                    continue
+                start, end = span
+            elif phrase.split()[0].lower() in _STOPWORDS:
+                continue
+            near = bool(_NEAR.search(text[max(s.start, start - 40) : start]))
+            found.append(((start, end), near))
+        if not lowercase:
+            for m in _PLACE_SUFFIX.finditer(text, s.start, s.end):
+                span = (m.start(1), m.end(1))
+                if not any(a <= span[0] < b for (a, b), _ in found):
+                    found.append((span, False))
+        found.sort()
+        return found
+
+    def _known_prefix(self, text: str, start: int, end: int) -> Span | None:
+        """The longest word prefix of text[start:end] that the gazetteer knows."""
+        if self.geocoder is None:
+            return None
+        words = list(re.finditer(r"\S+", text[start:end]))
+        for n in range(len(words), 0, -1):
+            e = start + words[n - 1].end()
+            phrase = text[start:e].rstrip(",.;:")
+            if phrase in _STOPWORDS or len(phrase) < 3:
+                continue
+            if self.geocoder.gazetteer.candidates(phrase):
+                return (start, start + len(phrase))
+        return None
+
+    def _analyse(self, text: str, s: Sentence, dates: list[DateMention], lowercase: bool) -> _Analysis:
+        lx = self.lexicon
+        a, b = s.start, s.end
+        return _Analysis(
+            sentence=s,
+            triggers=[] if s.is_header else lx.triggers.find(text, a, b),
+            weapons=lx.weapon.find(text, a, b),
+            targets=lx.target.find(text, a, b),
+            orgs=lx.org.find(text, a, b),
+            individuals=lx.individual.find(text, a, b),
+            places=self._places(text, s, lowercase),
+            dates=[d for d in dates if d.value.spans and a <= d.value.spans[0][0] < b],
+            counts=[] if s.is_header else find_counts(text, a, b),
+            materiel=[] if s.is_header else find_materiel(text, a, b),
+            suicide=lx.suicide.find(text, a, b),
+            claims=lx.claim.find(text, a, b),
+        )
+
+    def _sentence_type(self, an: _Analysis) -> str | None:
+        lx = self.lexicon
+        codes = {t.code for t in an.strong}
+        if not codes and not any(t.extra == "weak" for t in an.triggers):
+            return None
+        if an.suicide and codes:
+            codes.add("suicide_bomb")
+        if codes:
+            codes |= {lx.weapon_implies[w.code] for w in an.weapons if lx.weapon_implies.get(w.code)}
+        if not codes:
+            return "attack" if (an.counts or an.weapons) else None
+        if "suicide_bomb" in codes and not an.suicide:
+            codes.discard("suicide_bomb")
+        # a clash between armed groups stays a clash unless a one-sided tool is named
+        best = max(codes, key=lambda c: (lx.priority.get(c, 0), c))
+        return best
+
+    # ------------------------------------------------------------------ grouping
+
+    def _compatible(self, act: _Act, sub: str) -> bool:
+        lx = self.lexicon
+        if sub == act.sub_event_type:
+            return True
+        weak = {"attack"}
+        if sub in weak or act.sub_event_type in weak:
+            return True
+        return lx.group.get(sub) == lx.group.get(act.sub_event_type) and "abduction" not in (sub, act.sub_event_type)
+
+    def _new_context(self, act: _Act, an: _Analysis, text: str) -> bool:
+        """True when the sentence names a different place or date than the act."""
+        absolute = [d for d in an.dates if d.kind != "relative" and d.value.start is not None]
+        if act.date is not None and absolute:
+            if absolute[0].value.start != act.date.value.start:
+                return True
+        if act.place is not None and an.places and not act.place_from_context:
+            mine = _fold(text[slice(*act.place[0])])
+            if all(_fold(text[slice(*p)]) != mine for p, _ in an.places):
+                return True
+        return False
+
+    def _group(self, text: str, analyses: list[_Analysis]) -> list[_Act]:
+        acts: list[_Act] = []
+        current: _Act | None = None
+        last_date: DateMention | None = None
+        last_place: tuple[Span, bool] | None = None
+        header_place: tuple[Span, bool] | None = None
+        para_date: dict[int, DateMention] = {}
+        for an in analyses:
+            s = an.sentence
+            if s.is_header:
+                if an.places:
+                    header_place = an.places[0]
+                    current = None
+                continue
+            usable = [d for d in an.dates if d.value.start is not None]
+            sub = self._sentence_type(an)
+            if sub is None:
+                if current is not None and current.paragraph == s.paragraph and (an.counts or an.materiel):
+                    current.analyses.append(an)
+                if usable:
+                    last_date = usable[0]
+                    para_date.setdefault(s.paragraph, usable[0])
+                if an.places:
+                    last_place = an.places[0]
+                continue
+            if (
+                current is not None
+                and self._compatible(current, sub)
+                and not self._new_context(current, an, text)
+                and s.paragraph - current.paragraph <= 1
+                and not (s.paragraph != current.paragraph and para_date.get(s.paragraph) is not None)
+                and not (s.paragraph != current.paragraph and usable and usable[0].kind != "relative")
+            ):
+                current.analyses.append(an)
+                if self.lexicon.priority.get(sub, 0) > self.lexicon.priority.get(current.sub_event_type, 0):
+                    current.sub_event_type = sub
+                if current.date is None and usable:
+                    current.date = usable[0]
+                if (current.place is None or current.place_from_context) and an.places:
+                    current.place, current.place_from_context = an.places[0], False
+            else:
+                date = usable[0] if usable else (para_date.get(s.paragraph) or last_date)
+                place, from_ctx = (an.places[0], False) if an.places else (
+                    (last_place, True) if last_place and current is not None and current.paragraph == s.paragraph
+                    else (header_place, True) if header_place else (None, False)
+                )
+                current = _Act(sub, [an], date, place, from_ctx)
+                acts.append(current)
+            if usable:
+                last_date = usable[0]
+                para_date.setdefault(s.paragraph, usable[0])
+            if an.places:
+                last_place = an.places[0]
+        return acts
+
+    # ------------------------------------------------------------------ records
+
+    def _perpetrators(self, text: str, act: _Act) -> list[Actor]:
+        out: dict[str, Actor] = {}
+        lx = self.lexicon
+        for an in act.analyses:
+            first_trigger = min((t.start for t in an.triggers), default=an.sentence.end)
+            target_spans = [h.span for h in an.targets]
+            for hit in [*an.orgs, *an.individuals]:
+                before = text[max(an.sentence.start, hit.start - 30) : hit.start]
+                agent = bool(_BY.search(before)) or (
+                    hit.start < first_trigger and not _AGAINST.search(before)
+                )
+                claim_subject = any(c.code == "claimed_responsibility" and c.start >= hit.end and c.start - hit.end < 40 for c in an.claims)
+                if not (agent or claim_subject):
+                    continue
+                if any(ts[0] <= hit.start < ts[1] for ts in target_spans) and not (agent and hit.start < first_trigger):
+                    continue
+                phrase = text[hit.start : hit.end]
+                kind = ActorKind.ORGANIZATION if hit.extra == "organization" else ActorKind.INDIVIDUAL
+                category = lx.org_category.get(hit.code) if kind == ActorKind.ORGANIZATION else None
+                key = phrase.lower()
+                if key in out:
+                    prev = out[key]
+                    out[key] = dataclasses.replace(prev, spans=prev.spans + (hit.span,))
+                else:
+                    out[key] = Actor(text=phrase, kind=kind, category=category, spans=(hit.span,))
+        # a phrase inside a longer one (guerrillas / urban guerrillas) is the same actor
+        actors = list(out.values())
+        return [a for a in actors if not any(a is not b and a.text.lower() in b.text.lower() and a.spans[0][0] >= b.spans[0][0] and a.spans[0][1] <= b.spans[0][1] for b in actors)]
+
+    def _targets(self, text: str, act: _Act, perps: list[Actor]) -> list[Target]:
+        perp_spans = {sp for p in perps for sp in p.spans}
+        out: dict[str, Target] = {}
+        for an in act.analyses:
+            for hit in an.targets:
+                if any(ps[0] <= hit.start < ps[1] for ps in perp_spans):
+                    continue
+                phrase = text[hit.start : hit.end]
+                key = phrase.lower()
+                kind = TargetKind.HUMAN if hit.extra == "human" else TargetKind.PHYSICAL
+                if key in out:
+                    prev = out[key]
+                    out[key] = dataclasses.replace(prev, spans=prev.spans + (hit.span,))
+                else:
+                    out[key] = Target(text=phrase, kind=kind, category=hit.code, spans=(hit.span,))
+        return list(out.values())
+
+    def _weapons(self, text: str, act: _Act) -> list[Weapon]:
+        out: dict[str, Weapon] = {}
+        for an in act.analyses:
+            for hit in an.weapons:
+                phrase = text[hit.start : hit.end]
+                key = phrase.lower()
+                if key in out:
+                    prev = out[key]
+                    out[key] = dataclasses.replace(prev, spans=prev.spans + (hit.span,))
+                else:
+                    out[key] = Weapon(text=phrase, category=hit.code, spans=(hit.span,))
+        return list(out.values())
+
+    def _counts(self, act: _Act) -> tuple[Count | None, Count | None, Count | None]:
+        mentions = [c for an in act.analyses for c in an.counts if c.side != "attackers"]
+        return (
+            merge_counts(mentions, "killed"),
+            merge_counts(mentions, "injured"),
+            merge_counts(mentions, "killed_or_injured"),
+        )
+
+    def _date(self, act: _Act) -> DateValue | None:
+        return act.date.value if act.date is not None else None
+
+    def _location(self, text: str, act: _Act) -> Location | None:
+        if act.place is None:
+            return None
+        (a, b), near = act.place
+        return Location(
+            text=text[a:b],
+            precision=LocationPrecision.NEAR if near else LocationPrecision.UNKNOWN,
+            spans=((a, b),),
+        )
+
+    def _claimed_by(self, text: str, doc: Document, acts_perps: list[Actor], all_analyses: list[_Analysis]) -> Actor | None:
+        for an in all_analyses:
+            for c in an.claims:
+                if c.code != "claimed_responsibility":
+                    continue
+                orgs = [h for h in an.orgs if h.end <= c.start and self.lexicon.org_category.get(h.code) != "state_forces"]
+                if orgs:
+                    h = orgs[-1]
+                    return Actor(text=text[h.start : h.end], kind=ActorKind.ORGANIZATION,
+                                 category=self.lexicon.org_category.get(h.code), spans=(h.span,))
+        if doc.source_kind == SourceKind.CLAIM:
+            orgs = [p for p in acts_perps if p.kind == ActorKind.ORGANIZATION and p.category != "state_forces"]
+            if orgs:
+                return orgs[0]
+        return None
+
+    def _incident(self, doc: Document, act: _Act, all_analyses: list[_Analysis]) -> Incident:
+        text = doc.text
+        lx = self.lexicon
+        perps = self._perpetrators(text, act)
+        targets = self._targets(text, act, perps)
+        weapons = self._weapons(text, act)
+        killed, injured, combined = self._counts(act)
+        materiel = tuple(m for an in act.analyses for m in an.materiel)
+        suicide_spans = tuple(h.span for an in act.analyses for h in an.suicide)
+        evidence = tuple(an.sentence.span for an in act.analyses)
+        stance = Stance.CLAIMED if doc.source_kind == SourceKind.CLAIM else Stance.REPORTED
+        date = self._date(act)
+        location = self._location(text, act)
+        filled = sum(x is not None and x != [] for x in (date, location, perps or None, targets or None, weapons or None, killed or injured or combined))
+        return Incident(
+            doc_id=doc.doc_id,
+            source=doc.source,
+            source_kind=doc.source_kind,
+            stance=stance,
+            claimed_by=self._claimed_by(text, doc, perps, all_analyses),
+            event_type=lx.group[act.sub_event_type],
+            sub_event_type=act.sub_event_type,
+            date=date,
+            location=location,
+            perpetrators=tuple(perps),
+            targets=tuple(targets),
+            weapons=tuple(weapons),
+            suicide=bool(suicide_spans),
+            suicide_spans=suicide_spans,
+            fatalities=killed,
+            injuries=injured,
+            killed_or_injured=combined,
+            materiel=materiel,
+            evidence=evidence,
+            confidence=round(0.3 + 0.1 * filled, 2),
+            coding=Coding(codebook=lx.versions, codebook_version=lx.event_types.version, extractor=self.name),
+        )
+
+    def _merge_same(self, text: str, acts: list[_Act]) -> list[_Act]:
+        """Apply the unit-of-analysis policy: one act per (type, place, date)."""
+        out: list[_Act] = []
+        for act in acts:
+            key = self._key(text, act)
+            twin = next((o for o in out if key is not None and self._key(text, o) == key), None)
+            if twin is None:
+                out.append(act)
+            else:
+                twin.analyses.extend(act.analyses)
+                if self.lexicon.priority.get(act.sub_event_type, 0) > self.lexicon.priority.get(twin.sub_event_type, 0):
+                    twin.sub_event_type = act.sub_event_type
+        return out
+
+    def _key(self, text: str, act: _Act) -> tuple | None:
+        if act.date is None or act.place is None or act.date.value.start is None:
+            return None
+        kind = self.lexicon.group[act.sub_event_type] if self.merge == "acled" else act.sub_event_type
+        return (kind, _fold(text[slice(*act.place[0])]), act.date.value.start)
+
+    # ------------------------------------------------------------------ public
+
+    def extract(self, doc: Document) -> list[Incident]:
+        text = doc.text
+        letters = [c for c in text[:5000] if c.isalpha()]
+        lowercase = bool(letters) and sum(c.isupper() for c in letters) < 0.02 * len(letters)
+        dates = find_dates(text, published=doc.published, hijri_calendar=doc.hijri_calendar, day_first=doc.day_first)
+        analyses = [self._analyse(text, s, dates, lowercase) for s in segment(text)]
+        acts = self._merge_same(text, self._group(text, analyses))
+        return [self._incident(doc, act, analyses) for act in acts]
+
+    def extract_many(self, docs: Iterable[Document]) -> Iterable[tuple[Document, list[Incident]]]:
+        for doc in docs:
+            yield doc, self.extract(doc)
+
+
+def _fold(s: str) -> str:
+    from .geocode import normalize_place
+
+    return normalize_place(s)

@@ -1,0 +1,116 @@
+"""The pipeline: ``ingest -> extract -> normalize -> geocode -> validate -> store``.
+
+:func:`pipe` is the one entry point that the CLI, the evaluation and (later) the batch engine
+share. It takes documents (or rejected inputs) and yields one :class:`Result` per document;
+nothing is dropped: a document that fails a stage becomes a :class:`Rejected` record.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator
+
+from .extract import RuleExtractor
+from .geocode import Geocoder
+from .records import Document, Incident, Rejected
+from .validate import validation_errors
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one input became: a document with its incidents, or a rejection."""
+
+    document: Document | None
+    incidents: tuple[Incident, ...] = ()
+    rejected: Rejected | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.rejected is None
+
+
+@dataclass
+class Summary:
+    documents: int = 0
+    incidents: int = 0
+    rejected: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    def add(self, result: Result) -> None:
+        if result.rejected is not None:
+            self.rejected += 1
+            self.reasons[result.rejected.code] = self.reasons.get(result.rejected.code, 0) + 1
+        else:
+            self.documents += 1
+            self.incidents += len(result.incidents)
+
+
+@dataclass
+class PipelineConfig:
+    merge: str = "act"  # unit of analysis: "act" (default) or "acled"
+    geocode: bool = True
+    validate: bool = True
+
+
+class Pipeline:
+    """Built once from its config; stages are objects with a known lifetime (no globals)."""
+
+    def __init__(self, config: PipelineConfig | None = None):
+        self.config = config or PipelineConfig()
+        self.geocoder = Geocoder() if self.config.geocode else None
+        self.extractor = RuleExtractor(merge=self.config.merge, geocoder=self.geocoder)
+
+    def process(self, doc: Document) -> Result:
+        try:
+            incidents = self.extractor.extract(doc)
+        except Exception as exc:  # a bug on one document must not stop the run
+            return Result(doc, rejected=_reject(doc, "extract", "E201", exc))
+        if self.geocoder is not None:
+            try:
+                countries = self.geocoder.context_countries(doc.text)
+                incidents = [self.geocoder.geocode(i, doc.text, countries) for i in incidents]
+            except Exception as exc:
+                return Result(doc, rejected=_reject(doc, "geocode", "E201", exc))
+        if self.config.validate:
+            for inc in incidents:
+                errors = validation_errors(inc)
+                if errors:
+                    detail = f"incident {inc.incident_id} fails the schema: {'; '.join(errors[:3])}"
+                    return Result(doc, rejected=Rejected("validate", "E301", detail, doc.origin, doc.doc_id))
+        return Result(doc, tuple(incidents))
+
+    def pipe(self, items: Iterable[Document | Rejected]) -> Iterator[Result]:
+        for item in items:
+            if isinstance(item, Rejected):
+                yield Result(None, rejected=item)
+            else:
+                yield self.process(item)
+
+
+def _reject(doc: Document, stage: str, code: str, exc: Exception) -> Rejected:
+    where = traceback.extract_tb(exc.__traceback__)[-1]
+    detail = (
+        f"{type(exc).__name__}: {exc} (at {where.filename.rsplit('/', 1)[-1]}:{where.lineno}). "
+        "This is a bug in eventcoder: please report it with the document."
+    )
+    return Rejected(stage, code, detail, doc.origin, doc.doc_id, doc.text[:80])
+
+
+def pipe(items: Iterable[Document | Rejected], config: PipelineConfig | None = None) -> Iterator[Result]:
+    """Code documents; yields one :class:`Result` per input item, in order."""
+    return Pipeline(config).pipe(items)
+
+
+def extract(text: str, **document_fields) -> list[Incident]:
+    """Code one text: ``extract("...", published=date(2017, 1, 2), source_kind="claim")``."""
+    doc = Document(text=text, **document_fields)
+    result = Pipeline().process(doc)
+    if result.rejected is not None:
+        from .errors import ExtractionError
+
+        raise ExtractionError(result.rejected.detail, code=result.rejected.code)
+    return list(result.incidents)
+
+
+__all__ = ["Pipeline", "PipelineConfig", "Result", "Summary", "pipe", "extract"]

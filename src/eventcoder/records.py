@@ -1,0 +1,335 @@
+"""Typed records shared by every stage of the pipeline.
+
+Records are frozen dataclasses. A span is a half-open ``(start, end)`` pair of
+character offsets into the immutable text of the document the record came
+from; ``text[start:end]`` is derived from it, never the other way round.
+
+There is one serialization pair, :func:`to_dict` / :func:`from_dict` (and the
+``to_dict()`` / ``from_dict()`` methods that call them), used by the store,
+the exporters and the JSON Schema tests alike.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import hashlib
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any
+
+SCHEMA_VERSION = "1.0.0"
+
+Span = tuple[int, int]
+
+
+class _StrEnum(str, enum.Enum):
+    def __str__(self) -> str:  # pragma: no cover - trivial
+        return self.value
+
+
+class Stance(_StrEnum):
+    REPORTED = "reported"
+    CLAIMED = "claimed"
+
+
+class SourceKind(_StrEnum):
+    NEWS = "news"
+    NGO = "ngo"
+    OFFICIAL = "official"
+    CLAIM = "claim"
+    UNKNOWN = "unknown"
+
+
+class DatePrecision(_StrEnum):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    YEAR = "year"
+    UNKNOWN = "unknown"
+
+
+class Calendar(_StrEnum):
+    GREGORIAN = "gregorian"
+    HIJRI = "hijri"
+
+
+class Qualifier(_StrEnum):
+    EXACT = "exact"
+    APPROXIMATELY = "approximately"
+    MORE_THAN = "more_than"
+    AT_LEAST = "at_least"
+    UNSPECIFIED = "unspecified"
+
+
+class MaterielEffect(_StrEnum):
+    DESTROYED = "destroyed"
+    DISABLED = "disabled"
+    CAPTURED = "captured"
+
+
+class LocationPrecision(_StrEnum):
+    EXACT = "exact"  # the named place itself
+    NEAR = "near"  # near / in the area of a named place
+    ADMIN1 = "admin1"  # only a governorate / province is known
+    COUNTRY = "country"  # only the country is known
+    UNKNOWN = "unknown"  # named but not found in the gazetteer
+
+
+class ActorKind(_StrEnum):
+    ORGANIZATION = "organization"
+    INDIVIDUAL = "individual"
+
+
+class TargetKind(_StrEnum):
+    HUMAN = "human"
+    PHYSICAL = "physical"
+
+
+def content_hash(*parts: str, length: int = 16) -> str:
+    """A short, stable SHA-256 hex digest of ``parts`` (joined with NUL)."""
+    h = hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogatepass"))
+    return h.hexdigest()[:length]
+
+
+# --------------------------------------------------------------------------
+# Documents
+
+
+@dataclass(frozen=True)
+class Document:
+    """One report. ``text`` is immutable: every span in every record refers to it."""
+
+    text: str
+    doc_id: str = ""
+    published: dt.date | None = None
+    source: str = "unknown"
+    source_kind: SourceKind = SourceKind.UNKNOWN
+    title: str | None = None
+    origin: str | None = None  # where it was read from: "path" or "path:line"
+    hijri_calendar: str = "tabular"  # tabular (convertdate) | umm_al_qura (hijridate)
+    day_first: bool = True  # how to read 07/02/89
+
+    def __post_init__(self) -> None:
+        if not self.doc_id:
+            object.__setattr__(self, "doc_id", make_doc_id(self.source, self.text))
+        if not isinstance(self.source_kind, SourceKind):
+            object.__setattr__(self, "source_kind", SourceKind(self.source_kind))
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Document":
+        return from_dict(cls, data)
+
+
+def make_doc_id(source: str, text: str) -> str:
+    return "doc-" + content_hash(source, text)
+
+
+# --------------------------------------------------------------------------
+# Field values. Every value carries the spans of the text that support it.
+
+
+@dataclass(frozen=True)
+class DateValue:
+    start: dt.date | None
+    end: dt.date | None
+    precision: DatePrecision
+    calendar: Calendar = Calendar.GREGORIAN
+    year_inferred: bool = False
+    text: str = ""
+    spans: tuple[Span, ...] = ()
+
+
+@dataclass(frozen=True)
+class Location:
+    text: str
+    name: str | None = None
+    admin1: str | None = None
+    country: str | None = None  # ISO 3166-1 alpha-2
+    lat: float | None = None
+    lon: float | None = None
+    precision: LocationPrecision = LocationPrecision.UNKNOWN
+    spans: tuple[Span, ...] = ()
+
+
+@dataclass(frozen=True)
+class Actor:
+    text: str
+    kind: ActorKind = ActorKind.ORGANIZATION
+    category: str | None = None  # neutral codebook category (actor codebook)
+    spans: tuple[Span, ...] = ()
+
+
+@dataclass(frozen=True)
+class Target:
+    text: str
+    kind: TargetKind
+    category: str = "unknown"
+    spans: tuple[Span, ...] = ()
+
+
+@dataclass(frozen=True)
+class Weapon:
+    text: str
+    category: str = "other"
+    spans: tuple[Span, ...] = ()
+
+
+@dataclass(frozen=True)
+class Count:
+    low: int | None
+    high: int | None
+    qualifier: Qualifier = Qualifier.EXACT
+    spans: tuple[Span, ...] = ()
+
+
+@dataclass(frozen=True)
+class Materiel:
+    kind: str
+    count: Count
+    effect: MaterielEffect
+    text: str = ""
+    spans: tuple[Span, ...] = ()
+
+
+@dataclass(frozen=True)
+class Coding:
+    """Which codebook (and version) and which extractor produced a record."""
+
+    codebook: str
+    codebook_version: str
+    extractor: str
+
+
+# --------------------------------------------------------------------------
+# Output records
+
+
+@dataclass(frozen=True)
+class Incident:
+    doc_id: str
+    event_type: str
+    sub_event_type: str
+    evidence: tuple[Span, ...]
+    source: str = "unknown"
+    source_kind: SourceKind = SourceKind.UNKNOWN
+    stance: Stance = Stance.REPORTED
+    claimed_by: Actor | None = None
+    date: DateValue | None = None
+    location: Location | None = None
+    perpetrators: tuple[Actor, ...] = ()
+    targets: tuple[Target, ...] = ()
+    weapons: tuple[Weapon, ...] = ()
+    suicide: bool = False
+    suicide_spans: tuple[Span, ...] = ()
+    fatalities: Count | None = None
+    injuries: Count | None = None
+    killed_or_injured: Count | None = None
+    materiel: tuple[Materiel, ...] = ()
+    confidence: float = 0.5
+    coding: Coding | None = None
+    incident_id: str = ""
+    schema_version: str = SCHEMA_VERSION
+
+    def __post_init__(self) -> None:
+        if not self.incident_id:
+            first = min(self.evidence) if self.evidence else (0, 0)
+            extractor = self.coding.extractor if self.coding else ""
+            object.__setattr__(
+                self,
+                "incident_id",
+                "inc-" + content_hash(self.doc_id, f"{first[0]}:{first[1]}", self.sub_event_type, extractor),
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Incident":
+        return from_dict(cls, data)
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A document that could not be processed. Stored and counted, never dropped."""
+
+    stage: str  # ingest | extract | normalize | geocode | store
+    code: str  # an error code from eventcoder.errors, e.g. "E101"
+    detail: str
+    origin: str | None = None
+    doc_id: str | None = None
+    text_preview: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Rejected":
+        return from_dict(cls, data)
+
+
+# --------------------------------------------------------------------------
+# The serialization pair
+
+
+def to_dict(obj: Any) -> Any:
+    """Turn a record (or any value inside one) into JSON-compatible data."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_dict(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, enum.Enum):
+        return obj.value
+    if isinstance(obj, dt.date):
+        return obj.isoformat()
+    if isinstance(obj, (tuple, list)):
+        return [to_dict(x) for x in obj]
+    if isinstance(obj, dict):
+        return {k: to_dict(v) for k, v in obj.items()}
+    return obj
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
+
+
+def _convert(tp: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        non_none = [a for a in args if a is not type(None)]
+        return _convert(non_none[0], value) if len(non_none) == 1 else value
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_convert(args[0], v) for v in value)
+        return tuple(_convert(a, v) for a, v in zip(args, value))
+    if tp is dt.date:
+        return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return tp(value)
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        return from_dict(tp, value)
+    if tp is float and isinstance(value, int):
+        return float(value)
+    return value
+
+
+def from_dict(cls: type, data: dict[str, Any]) -> Any:
+    """Inverse of :func:`to_dict` for the record class ``cls``. Unknown keys are ignored."""
+    hints = _hints(cls)
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        if f.name in data:
+            kwargs[f.name] = _convert(hints[f.name], data[f.name])
+    return cls(**kwargs)
+

@@ -1,0 +1,90 @@
+"""Split a document into paragraphs, header lines and sentences, keeping character offsets."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .records import Span
+
+_PARA = re.compile(r"\n[ \t]*\n\s*")
+# A sentence ends at . ! ? (optionally followed by a closing quote or bracket) then whitespace,
+# unless the word before the stop is a known abbreviation or a single letter (u.s., j. smith).
+_STOP = re.compile(r"[.!?][\"'”’)\]]*\s+")
+_ABBREV = {
+    "mr", "mrs", "ms", "dr", "gen", "col", "lt", "sgt", "capt", "maj", "cpl", "pvt", "rev", "fr",
+    "st", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "no", "vs", "approx", "gov", "sen", "rep", "pres", "prof", "inc", "co", "corp", "ltd", "jr", "sr",
+    "mt", "ft", "km", "e.g", "i.e", "etc", "al",
+}
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    paragraph: int
+    is_header: bool = False
+
+    @property
+    def span(self) -> Span:
+        return (self.start, self.end)
+
+
+def _is_header(line: str) -> bool:
+    s = line.strip()
+    if not s or len(s) > 70 or s[-1] in ".!?:;,":
+        return False
+    words = s.split()
+    if len(words) > 8:
+        return False
+    caps = sum(1 for w in words if w[:1].isupper() or not w[:1].isalpha())
+    return caps >= max(1, len(words) - 1)
+
+
+def _sentences(text: str, start: int, end: int, paragraph: int) -> list[Sentence]:
+    out: list[Sentence] = []
+    pos = start
+    for m in _STOP.finditer(text, start, end):
+        before = text[pos : m.start()].rsplit(None, 1)
+        last = before[-1].lower().rstrip(".") if before else ""
+        if last in _ABBREV or (len(last) == 1 and last.isalpha()) or re.fullmatch(r"(?:[a-z]\.)+[a-z]", last):
+            continue
+        if m.end() < end and text[m.end()].isdigit() and text[m.start()] == ".":
+            continue
+        out.append(Sentence(pos, m.start() + 1, paragraph))
+        pos = m.end()
+    if pos < end and text[pos:end].strip():
+        stripped_end = end
+        while stripped_end > pos and text[stripped_end - 1].isspace():
+            stripped_end -= 1
+        out.append(Sentence(pos, stripped_end, paragraph))
+    return out
+
+
+def segment(text: str) -> list[Sentence]:
+    """Sentences in document order. Short title-like lines become header sentences."""
+    out: list[Sentence] = []
+    para_starts = [0] + [m.end() for m in _PARA.finditer(text)]
+    para_ends = [m.start() for m in _PARA.finditer(text)] + [len(text)]
+    for p, (ps, pe) in enumerate(zip(para_starts, para_ends)):
+        pos = ps
+        # leading header lines of a paragraph ("Wilayat al-Khayr\nOn the 7th of ...")
+        while True:
+            nl = text.find("\n", pos, pe)
+            line_end = pe if nl == -1 else nl
+            line = text[pos:line_end]
+            if line.strip() and _is_header(line) and (nl != -1 or pos == ps):
+                lead = len(line) - len(line.lstrip())
+                out.append(Sentence(pos + lead, pos + len(line.rstrip()), p, is_header=True))
+                if nl == -1:
+                    pos = pe
+                    break
+                pos = nl + 1
+                continue
+            break
+        if pos < pe:
+            while pos < pe and text[pos].isspace():
+                pos += 1
+            out.extend(_sentences(text, pos, pe, p))
+    return out
