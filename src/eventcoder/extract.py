@@ -79,6 +79,7 @@ class _Analysis:
     orgs: list[Hit]
     individuals: list[Hit]
     places: list[tuple[Span, bool]]  # (span, near)
+    persons: list[Span]
     dates: list[DateMention]
     counts: list[CountMention]
     materiel: list[Materiel]
@@ -108,14 +109,15 @@ class RuleExtractor:
 
     name = EXTRACTOR
 
-    def __init__(self, lexicon: Lexicon | None = None, merge: str = "act", geocoder: Any = None):
+    def __init__(self, lexicon: Lexicon | None = None, merge: str = "act", geocoder: Any = None, entities: Any = None):
         if merge not in ("act", "acled"):
             from .errors import ConfigError
 
             raise ConfigError(f"unknown merge policy {merge!r}", fix="use 'act' (default) or 'acled'")
         self.lexicon = lexicon or Lexicon()
         self.merge = merge
-        self.geocoder = geocoder  # used only to check that a lower-case phrase is a known place
+        self.geocoder = geocoder  # used only to check that a phrase is a known place
+        self.entities = entities  # an nlp.EntityFinder, or None to run on lexicons alone
 
     # ------------------------------------------------------------------ analysis
 
@@ -162,17 +164,26 @@ class RuleExtractor:
                 return (start, start + len(phrase))
         return None
 
-    def _analyse(self, text: str, s: Sentence, dates: list[DateMention], lowercase: bool) -> _Analysis:
+    def _analyse(self, text: str, s: Sentence, dates: list[DateMention], lowercase: bool, ents: list) -> _Analysis:
         lx = self.lexicon
         a, b = s.start, s.end
+        inside = [e for e in ents if a <= e.start and e.end <= b]
+        places = self._places(text, s, lowercase)
+        for e in inside:
+            if e.label in ("GPE", "LOC", "FAC") and not any(ps <= e.start < pe or e.start <= ps < e.end for (ps, pe), _ in places):
+                phrase = text[e.start : e.end]
+                if self.geocoder is not None and self.geocoder.gazetteer.candidates(re.sub(r"^the\s+", "", phrase, flags=re.I)):
+                    places.append(((e.start, e.end), False))
+        places.sort()
         return _Analysis(
+            persons=[(e.start, e.end) for e in inside if e.label == "PERSON"],
             sentence=s,
             triggers=[] if s.is_header else lx.triggers.find(text, a, b),
             weapons=lx.weapon.find(text, a, b),
             targets=lx.target.find(text, a, b),
             orgs=lx.org.find(text, a, b),
             individuals=lx.individual.find(text, a, b),
-            places=self._places(text, s, lowercase),
+            places=places,
             dates=[d for d in dates if d.value.spans and a <= d.value.spans[0][0] < b],
             counts=[] if s.is_header else find_counts(text, a, b),
             materiel=[] if s.is_header else find_materiel(text, a, b),
@@ -321,6 +332,14 @@ class RuleExtractor:
                     out[key] = dataclasses.replace(prev, spans=prev.spans + (hit.span,))
                 else:
                     out[key] = Target(text=phrase, kind=kind, category=hit.code, spans=(hit.span,))
+            # named people near the act are human targets; a title just before a name gives the category
+            for a, b in an.persons:
+                if any(ps[0] <= a < ps[1] or a <= ps[0] < b for ps in perp_spans):
+                    continue
+                title = [h for h in an.targets if h.extra == "human" and 0 <= a - h.end <= 3]
+                phrase = text[a:b]
+                out.setdefault(phrase.lower(), Target(text=phrase, kind=TargetKind.HUMAN,
+                                                      category=title[-1].code if title else "unknown", spans=((a, b),)))
         return list(out.values())
 
     def _weapons(self, text: str, act: _Act) -> list[Weapon]:
@@ -438,7 +457,8 @@ class RuleExtractor:
         letters = [c for c in text[:5000] if c.isalpha()]
         lowercase = bool(letters) and sum(c.isupper() for c in letters) < 0.02 * len(letters)
         dates = find_dates(text, published=doc.published, hijri_calendar=doc.hijri_calendar, day_first=doc.day_first)
-        analyses = [self._analyse(text, s, dates, lowercase) for s in segment(text)]
+        ents = self.entities.entities(text) if self.entities is not None else []
+        analyses = [self._analyse(text, s, dates, lowercase, ents) for s in segment(text)]
         acts = self._merge_same(text, self._group(text, analyses))
         return [self._incident(doc, act, analyses) for act in acts]
 

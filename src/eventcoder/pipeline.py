@@ -13,6 +13,7 @@ from typing import Iterable, Iterator
 
 from .extract import RuleExtractor
 from .geocode import Geocoder
+from .nlp import EntityFinder
 from .records import Document, Incident, Rejected
 from .validate import validation_errors
 
@@ -50,6 +51,7 @@ class Summary:
 class PipelineConfig:
     merge: str = "act"  # unit of analysis: "act" (default) or "acled"
     geocode: bool = True
+    ner: bool = True  # spaCy named entities (people, places); off = lexicons only
     validate: bool = True
 
 
@@ -59,7 +61,11 @@ class Pipeline:
     def __init__(self, config: PipelineConfig | None = None):
         self.config = config or PipelineConfig()
         self.geocoder = Geocoder() if self.config.geocode else None
-        self.extractor = RuleExtractor(merge=self.config.merge, geocoder=self.geocoder)
+        self.extractor = RuleExtractor(
+            merge=self.config.merge,
+            geocoder=self.geocoder,
+            entities=EntityFinder() if self.config.ner else None,
+        )
 
     def process(self, doc: Document) -> Result:
         try:

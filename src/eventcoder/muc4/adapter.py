@@ -30,12 +30,11 @@ def _dedupe(entities: list[list[str]]) -> list[list[str]]:
     return out
 
 
-def to_template(incident: Incident, text: str, lexicon: Lexicon, person_spans: Iterable[tuple[int, int]] = ()) -> dict[str, Any] | None:
+def to_template(incident: Incident, text: str, lexicon: Lexicon) -> dict[str, Any] | None:
     """One GTT-format template for ``incident``, or None when it has no MUC-4 type."""
     muc_type = lexicon.muc4.get(incident.sub_event_type)
     if not muc_type:
         return None
-    persons = list(person_spans)
     t: dict[str, Any] = {"incident_type": muc_type, **{r: [] for r in ROLES}}
     for p in incident.perpetrators:
         role = "PerpOrg" if p.kind == ActorKind.ORGANIZATION else "PerpInd"
@@ -43,9 +42,8 @@ def to_template(incident: Incident, text: str, lexicon: Lexicon, person_spans: I
     for tg in incident.targets:
         if tg.kind == TargetKind.PHYSICAL:
             t["Target"].append(_entity(text, tg.spans))
-    for a, b in persons:
-        if any(ea <= a and b <= eb for ea, eb in incident.evidence):
-            t["Victim"].append([text[a:b]])
+        elif not lexicon.target.pattern.fullmatch(tg.text):
+            t["Victim"].append(_entity(text, tg.spans))  # a name, not a generic description
     for w in incident.weapons:
         t["Weapon"].append(_entity(text, w.spans))
     for r in ROLES:
@@ -53,11 +51,10 @@ def to_template(incident: Incident, text: str, lexicon: Lexicon, person_spans: I
     return t
 
 
-def to_templates(incidents: Iterable[Incident], text: str, lexicon: Lexicon, person_spans=()) -> list[dict[str, Any]]:
-    persons = list(person_spans)
+def to_templates(incidents: Iterable[Incident], text: str, lexicon: Lexicon) -> list[dict[str, Any]]:
     out = []
     for inc in incidents:
-        t = to_template(inc, text, lexicon, persons)
+        t = to_template(inc, text, lexicon)
         if t is not None:
             out.append(t)
     return out
