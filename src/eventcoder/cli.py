@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -78,8 +77,9 @@ def extract(paths, samples, published, source, source_kind, hijri_calendar, mont
             if result.rejected is not None:
                 store.put_rejected(result.rejected)
             else:
-                store.put_document(result.document)
-                store.put_incidents(result.document.doc_id, result.incidents)
+                with store.transaction():
+                    store.put_document(result.document)
+                    store.put_incidents(result.document.doc_id, result.incidents)
                 incidents.extend(result.incidents)
             if bar:
                 bar.update(task, advance=1, description=f"coding: {summary.incidents} incidents, {summary.rejected} rejected")
@@ -93,9 +93,9 @@ def extract(paths, samples, published, source, source_kind, hijri_calendar, mont
         elif fmt == "csv":
             write_csv(incidents, fh)
         else:
-            render_table(incidents, title="Incidents") if fh is sys.stdout else fh.write(
-                "\n".join(json.dumps(i.to_dict()) for i in incidents) + "\n"
-            )
+            from rich.console import Console
+
+            render_table(incidents, console=None if fh is sys.stdout else Console(file=fh, width=160), title="Incidents")
     if not quiet:
         if out and fmt != "table":
             render_table(incidents, title=f"{len(incidents)} incidents")
