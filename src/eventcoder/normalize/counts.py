@@ -1,0 +1,979 @@
+"""Casualty figures and materiel losses read from report sentences (English, rules).
+
+Public API::
+
+    find_counts(text, start=0, end=None)   -> list[CountMention]
+    find_materiel(text, start=0, end=None) -> list[Materiel]
+    parse_quantity(phrase)                 -> (low, high, Qualifier) | None
+    merge_counts(mentions, kind, side="targets") -> Count | None
+
+Both finders read only ``text[start:end]`` (a sentence or a paragraph), but every span they
+return is a half-open ``(start, end)`` offset pair into the FULL ``text``. A figure's
+``Count.spans`` are ``(number phrase, trigger word)``, in that order.
+
+Every word comes from two versioned data files, ``data/lexicons/counts.yaml`` and
+``data/lexicons/materiel.yaml``. Their regexes are compiled on first use and cached
+(:func:`functools.lru_cache`); importing this module does no work.
+
+How figures are read
+--------------------
+* A number is only a casualty figure when a trigger applies to it: an active verb before it
+  ("killing 7 soldiers"), a participle, adjective or noun after it ("7 soldiers were killed",
+  "7 dead", "150 casualties"), a noun with "of" ("the deaths of 7 people") or a toll
+  ("the death toll rose to 12"). "One of the soldiers said ..." is no figure.
+* Coordinated figures share their trigger: "killing 3 soldiers and 2 policemen",
+  "7 soldiers and 3 civilians were killed".
+* A killed word joined by and/or to an injured word is ONE killed_or_injured figure:
+  "killing and injuring 150", "killed or wounded 80", "150 casualties". It is never split
+  into killed.
+* "a soldier was killed" is 1; "the driver was killed" is 1 only for a singular person noun.
+* Zero: "no one was killed", "there were no casualties" -> (0, 0, exact), negated.
+* Qualifiers (see counts.yaml): the written figure stays in ``low`` and the qualifier says how
+  to read it: "more than 14" -> (14, None, more_than), "at least 5" -> (5, None, at_least),
+  "about 35" -> (35, 35, approximately), "up to 20" -> (None, 20, approximately),
+  "10 to 15" -> (10, 15, exact), "dozens" -> (24, 99, approximately), "many" ->
+  (None, None, unspecified).
+* Sides: "targets" by default; a subject naming the attacking side (attackers, militants,
+  gunmen, the bomber, istishhadi, inghimasi, mujahidin ...) gives "attackers"; a claim's
+  "brother(s)" with a martyrdom word ("achieved martyrdom") gives "attackers"; fighters,
+  combatants or a figure said to cover both sides give "unknown".
+* The same figure written twice ("killed 12 people ... the 12 dead") gives two mentions.
+  Figures are never summed here; :func:`merge_counts` combines the mentions of one kind for
+  one incident by taking the best single figure (rule in its docstring).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Iterable
+
+import yaml
+
+from eventcoder.errors import CodebookError
+from eventcoder.records import Count, Materiel, MaterielEffect, Qualifier, Span
+
+__all__ = [
+    "CountMention",
+    "EXTRACTOR",
+    "KINDS",
+    "SIDES",
+    "find_counts",
+    "find_materiel",
+    "lexicon_versions",
+    "merge_counts",
+    "parse_quantity",
+]
+
+EXTRACTOR = "counts.rules.v1"
+KINDS = ("killed", "injured", "killed_or_injured", "captured_people", "missing")
+SIDES = ("targets", "attackers", "unknown")
+
+
+@dataclass(frozen=True)
+class CountMention:
+    """One casualty figure in a text.
+
+    ``count.spans`` is ``(number phrase, trigger)`` in the full text. ``toll`` is True for
+    running tolls ("the death toll rose to 12"), which :func:`merge_counts` prefers.
+    """
+
+    kind: str  # "killed" | "injured" | "killed_or_injured" | "captured_people" | "missing"
+    count: Count
+    side: str  # "targets" | "attackers" | "unknown"
+    subject: str  # the noun phrase counted, e.g. "soldiers" ("" if none)
+    negated: bool  # "no one was killed" -> low = high = 0
+    toll: bool = False
+
+
+# ------------------------------------------------------------------------------------------
+# Loading the lexicons
+
+
+def _norm(s: str) -> str:
+    return " ".join(s.lower().split())
+
+
+def _read_yaml(name: str) -> dict[str, Any]:
+    ref = resources.files("eventcoder").joinpath("data", "lexicons", f"{name}.yaml")
+    where = f"lexicons/{name}.yaml"
+    try:
+        data = yaml.safe_load(ref.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CodebookError(f"cannot read {where}: {exc}", fix="reinstall eventcoder") from None
+    except yaml.YAMLError as exc:
+        raise CodebookError(f"{where} is not valid YAML: {exc}", fix="fix the YAML syntax") from None
+    if not isinstance(data, dict) or not isinstance(data.get("version"), str):
+        raise CodebookError(f"{where} has no version string", fix="add `version: 1.0.0` at the top level")
+    return data
+
+
+def _words(data: dict[str, Any], key: str, where: str) -> list[str]:
+    value = data.get(key)
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise CodebookError(f"{where}: `{key}` must be a list of non-empty strings", fix=f"correct `{key}`")
+    return [str(v) for v in value]
+
+
+def _section(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+    value = data.get(key)
+    if not isinstance(value, dict):
+        raise CodebookError(f"{where}: `{key}` must be a mapping", fix=f"correct `{key}`")
+    return value
+
+
+def _phrase_re(phrase: str) -> str:
+    return r"\s+".join(re.escape(t) for t in phrase.split())
+
+
+def _alt(phrases: Iterable[str]) -> str:
+    """Alternation of phrases, longest first (no boundaries)."""
+    uniq = sorted({_norm(p) for p in phrases if p.strip()}, key=lambda p: (-len(p), p))
+    return "(?:" + "|".join(_phrase_re(p) for p in uniq) + ")" if uniq else r"(?!x)x"
+
+
+def _bounded(phrases: Iterable[str]) -> str:
+    return rf"(?<![\w-]){_alt(phrases)}(?![\w-])"
+
+
+_FLAGS = re.IGNORECASE
+_SEP = r"(?:\s*,\s*and|\s*,|\s+and|\s+as\s+well\s+as)"
+_PUNCT_OR_END = re.compile(r"\s*(?:[^\w\s]|$)")
+_WORD = re.compile(r"[\w'’.-]+")
+
+
+@dataclass(frozen=True)
+class _CountLexicon:
+    version: str
+    qualifier_of: dict[str, str]  # phrase -> more_than | at_least | approximately | up_to | ...
+    vague: dict[str, tuple[int | None, int | None, Qualifier]]
+    negation: frozenset[str]
+    dozen_word: str
+    dozen_qualifier: Qualifier
+    number_words: frozenset[str]
+    trigger_kind: dict[str, str]  # normalized trigger phrase -> kind
+    verb_triggers: frozenset[str]
+    person_required: frozenset[str]
+    toll_kind: dict[str, str]
+    passive_markers: frozenset[str]
+    stop_words: frozenset[str]
+    object_words: frozenset[str]
+    not_subjects: frozenset[str]
+    collective: frozenset[str]
+    months: frozenset[str]
+    person_singular: frozenset[str]
+    person_all: frozenset[str]
+    attackers: frozenset[str]
+    attackers_martyrdom: frozenset[str]
+    martyrdom: frozenset[str]
+    unknown_side: frozenset[str]
+    both_sides: re.Pattern[str]
+    combined: re.Pattern[str]
+    qty_materiel: str  # regex source: numbers, vague quantities and articles
+    qual_prefix: re.Pattern[str]
+    patterns: tuple[tuple[str, int, re.Pattern[str]], ...]  # (name, priority, regex)
+    cont: re.Pattern[str]
+    back: re.Pattern[str]
+
+
+@functools.lru_cache(maxsize=1)
+def _count_lexicon() -> _CountLexicon:
+    data = _read_yaml("counts")
+    where = "lexicons/counts.yaml"
+
+    number_words = _words(data, "number_words", where)
+    scales = _words(data, "number_scales", where)
+
+    quals = _section(data, "qualifiers", where)
+    qualifier_of: dict[str, str] = {}
+    for q in ("more_than", "at_least", "approximately", "up_to", "less_than", "exact"):
+        for p in _words(quals, q, where):
+            qualifier_of[_norm(p)] = q
+
+    vague: dict[str, tuple[int | None, int | None, Qualifier]] = {}
+    for item in data.get("vague") or []:
+        try:
+            key = _norm(item["phrase"])
+            low, high, q = item.get("low"), item.get("high"), Qualifier(item["qualifier"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CodebookError(f"{where}: bad vague entry {item!r} ({exc})", fix="give phrase, low, high, qualifier") from None
+        if key.endswith(" of"):
+            key = key[:-3]
+        vague[key] = (low, high, q)
+    vague_phrases = [str(i["phrase"]) for i in data["vague"]]
+
+    negation = _words(data, "negation", where)
+    dozen = _section(data, "dozen", where)
+    fillers = _words(data, "fillers", where)
+
+    trig = _section(data, "triggers", where)
+    trigger_kind: dict[str, str] = {}
+    active: list[str] = []
+    post: list[str] = []
+    of_nouns: list[str] = []
+    combine: dict[str, list[str]] = {}
+    verbs: set[str] = set()
+    for kind, entry in trig.items():
+        if kind not in KINDS:
+            raise CodebookError(f"{where}: unknown trigger kind {kind!r}", fix=f"use one of {', '.join(KINDS)}")
+        for part in ("active", "post", "of_nouns", "combine", "verbs"):
+            words = entry.get(part) or []
+            if not isinstance(words, list):
+                raise CodebookError(f"{where}: triggers.{kind}.{part} must be a list", fix="correct it")
+            for w in words:
+                key = _norm(w)
+                if part in ("active", "post", "of_nouns"):
+                    if trigger_kind.get(key, kind) != kind:
+                        raise CodebookError(
+                            f"{where}: trigger {w!r} is listed under {trigger_kind[key]} and {kind}",
+                            fix="keep each trigger under one kind",
+                        )
+                    trigger_kind[key] = kind
+                {"active": active, "post": post, "of_nouns": of_nouns}.get(part, []).append(key)
+                if part == "combine":
+                    combine.setdefault(kind, []).append(key)
+                if part == "verbs":
+                    verbs.add(key)
+    kill_c, inj_c = combine.get("killed", []), combine.get("injured", [])
+    combined_src = (
+        rf"(?:{_alt(kill_c)}\s+(?:and/or|and|or)\s+{_alt(inj_c)}"
+        rf"|{_alt(inj_c)}\s+(?:and/or|and|or)\s+{_alt(kill_c)})"
+    )
+
+    tolls = _section(data, "tolls", where)
+    toll_kind = {_norm(p): k for k, ps in tolls.items() for p in ps}
+    toll_fillers = _words(data, "toll_fillers", where)
+    auxiliaries = _words(data, "auxiliaries", where)
+    connectors = _words(data, "connectors", where)
+    parentheticals = _words(data, "parentheticals", where)
+    passive_markers = _words(data, "passive_markers", where)
+    stop_words = {_norm(w) for w in _words(data, "subject_stop_words", where)}
+    object_words = {_norm(w) for w in _words(data, "object_words", where)}
+    persons = _section(data, "person_nouns", where)
+    person_singular = {_norm(w) for w in _words(persons, "singular", where)}
+    person_plural = {_norm(w) for w in _words(persons, "plural", where)}
+    sides = _section(data, "sides", where)
+
+    # words a subject may not contain: stop words, numbers, negation and trigger words
+    # (other than person nouns such as "victims", which can be the subject of "were killed")
+    trigger_tokens = {p.split()[0] for p in (*active, *post, *of_nouns)}
+    subject_stops = (
+        stop_words
+        | {_norm(w) for w in number_words + scales}
+        | {t for n in negation for t in _norm(n).split()}
+        | (trigger_tokens - person_plural - person_singular)
+    )
+    stop_alt = _alt(subject_stops)
+    sw = rf"(?!{stop_alt}(?![\w'’-]))(?:(?:[a-z]\.){{2,}}|(?:\d+-)?[^\W\d_][\w'’]*(?:-[\w'’]+)*)"
+    subj = rf"(?:\s+{sw}){{0,6}}"
+
+    # ---- quantities
+    w = rf"(?:{_alt(number_words + scales)})\b"
+    scale_lb = "(?:" + "|".join(f"(?<={re.escape(s)})" for s in scales) + ")"
+    wordnum = (
+        rf"(?<![\w-])(?<!\bno\s)(?:an?\s+(?={_alt(scales)}\b))?{w}"
+        rf"(?:(?:\s*-\s*|\s+){w}|{scale_lb}\s+and\s+{w})*(?![\w-])"
+    )
+    dig = r"(?:\d{1,3}(?:,\d{3})+|\d+)"
+    nb = r"(?<![\w.,/:-])"
+    dend = r"(?![\w%/-]|[.,:]\d|\s*(?:%|per\s?cent\b))"
+    dig_scaled = rf"\d+(?:\.\d+)?\s+{_alt(scales)}\b"
+    num = rf"(?:{nb}(?:{dig_scaled}|{dig}{dend})|{wordnum})"
+    dozen_src = rf"(?<![\w-])(?:half\s+a|an?|{wordnum}|{dig})\s+{re.escape(dozen['word'])}(?![\w-])"
+    rng = (
+        rf"(?:(?<![\w-])(?:between|from)\s+{num}\s+(?:and|to)\s+{num}"
+        rf"|{nb}{dig}\s*[-–—]\s*{dig}{dend}"
+        rf"|{num}\s+(?:to|or)\s+{num})"
+    )
+    quant = rf"(?:(?<![\w-]){_alt(qualifier_of)}\s+)?(?:{rng}|{dozen_src}|{num})"
+    vague_src = _bounded(vague_phrases)
+    neg_words = [n for n in negation if _norm(n) != "no"]
+    neg_src = rf"(?:{_bounded(neg_words)}|(?<![\w-])no(?=\s+[^\W\d_]))"
+    article = r"(?<![\w-])(?:an?|another|the)(?=\s)"
+    qty = rf"(?:{quant}|{vague_src}|{neg_src}|{article})"
+    qty_numeric = rf"(?:{quant}|{vague_src})"
+    qty_materiel = rf"(?:{quant}|{vague_src}|{article})"
+
+    fill = _bounded(fillers)
+    aux = rf"(?:\s+{_bounded(auxiliaries + connectors)})*"
+    paren = rf"(?:\s*,\s*{_alt(parentheticals)}\b[^,.;:!?]{{0,60}},)?"
+    post_trig = rf"(?:{combined_src}|{_alt(post)})"
+    active_trig = rf"(?:{combined_src}|{_alt(active)})"
+
+    def c(src: str) -> re.Pattern[str]:
+        return re.compile(src, _FLAGS)
+
+    patterns = (
+        ("post", 0, c(rf"(?P<qty>{qty})(?P<subj>{subj})(?P<paren>{paren})(?P<aux>{aux})\s+(?P<trig>{post_trig})(?![\w-])")),
+        ("toll", 0, c(rf"(?<![\w-])(?P<trig>{_alt(toll_kind)})(?:\s+{_bounded(toll_fillers)})*\s+(?P<qty>{qty_numeric})(?P<subj>{subj})")),
+        ("active", 1, c(rf"(?<![\w-])(?P<trig>{active_trig})(?:\s+(?P<fill>{fill}))?\s+(?P<qty>{qty})(?P<subj>{subj})")),
+        ("nominal", 1, c(rf"(?<![\w-])(?P<trig>{_alt(of_nouns)})\s+of(?:\s+(?P<fill>{fill}))?\s+(?P<qty>{qty})(?P<subj>{subj})")),
+        (
+            "gap",
+            5,
+            c(
+                rf"(?<![\w-])(?P<qty>the|an?)\s+(?P<subj>{_alt(sides['attackers'])}(?:\s+brothers?)?|brother)(?![\w-])"
+                rf"[^.;!?]{{0,100}}?(?<![\w-])(?:(?:was|had\s+been|has\s+been)\s+)?"
+                rf"(?P<trig>{_alt(list(sides['martyrdom_triggers']) + ['killed', 'died', 'killed himself'])})(?![\w-])"
+            ),
+        ),
+    )
+    cont = c(rf"{_SEP}\s+(?P<qty>{qty})(?P<subj>{subj})")
+    back = c(rf"(?P<qty>{qty})(?P<subj>{subj}){_SEP}\s+\Z")
+
+    return _CountLexicon(
+        version=str(data["version"]),
+        qualifier_of=qualifier_of,
+        vague=vague,
+        negation=frozenset(_norm(n) for n in negation),
+        dozen_word=_norm(dozen["word"]),
+        dozen_qualifier=Qualifier(dozen.get("qualifier", "approximately")),
+        number_words=frozenset(_norm(x) for x in number_words + scales),
+        trigger_kind=trigger_kind,
+        verb_triggers=frozenset(verbs),
+        person_required=frozenset(_norm(x) for x in _words(data, "person_required", where)),
+        toll_kind=toll_kind,
+        passive_markers=frozenset(_norm(x) for x in passive_markers),
+        stop_words=frozenset(stop_words),
+        object_words=frozenset(object_words),
+        not_subjects=frozenset(_norm(x) for x in _words(data, "not_subjects", where)),
+        collective=frozenset(_norm(x) for x in _words(data, "collective_nouns", where)),
+        months=frozenset(_norm(x) for x in _words(data, "months", where)),
+        person_singular=frozenset(person_singular),
+        person_all=frozenset(person_singular | person_plural),
+        attackers=frozenset(_norm(x) for x in _words(sides, "attackers", where)),
+        attackers_martyrdom=frozenset(_norm(x) for x in _words(sides, "attackers_with_martyrdom", where)),
+        martyrdom=frozenset(_norm(x) for x in _words(sides, "martyrdom_triggers", where)),
+        unknown_side=frozenset(_norm(x) for x in _words(sides, "unknown", where)),
+        both_sides=c(_bounded(_words(sides, "both_sides_markers", where))),
+        combined=c(rf"{combined_src}\Z"),
+        qty_materiel=qty_materiel,
+        qual_prefix=c(rf"({_alt(qualifier_of)})\s+(.+)\Z"),
+        patterns=patterns,
+        cont=cont,
+        back=back,
+    )
+
+
+def lexicon_versions() -> dict[str, str]:
+    """The versions of the two lexicons in use, for a record's coding."""
+    return {"counts": _count_lexicon().version, "materiel": _materiel_lexicon().version}
+
+
+# ------------------------------------------------------------------------------------------
+# Quantities
+
+_DIGITS = re.compile(r"\d{1,3}(?:,\d{3})+|\d+")
+_SCALED = re.compile(r"(\d+(?:\.\d+)?)\s+(hundred|thousand|million)")
+_SCALE_VALUE = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
+_RANGE_WORDS = re.compile(r"(?:between|from)\s+(.+?)\s+(?:and|to)\s+(.+)")
+_RANGE_DIGITS = re.compile(r"(\d[\d,]*)\s*[-–—]\s*(\d[\d,]*)")
+_RANGE_TO = re.compile(r"(.+?)\s+(?:to|or)\s+(.+)")
+
+
+def _number_value(s: str, lex: _CountLexicon) -> tuple[int, bool] | None:
+    """(value, is_round) for one number phrase; ``is_round`` for dozens."""
+    s = _norm(s)
+    if _DIGITS.fullmatch(s):
+        return int(s.replace(",", "")), False
+    m = _SCALED.fullmatch(s)
+    if m:
+        return int(round(float(m.group(1)) * _SCALE_VALUE[m.group(2)])), False
+    parts = s.rsplit(" ", 1)
+    if len(parts) == 2 and parts[1] == lex.dozen_word:
+        head = parts[0]
+        if head == "half a":
+            return 6, True
+        if head in ("a", "an"):
+            return 12, True
+        inner = _number_value(head, lex)
+        return (inner[0] * 12, True) if inner else None
+    tokens = s.replace("-", " ").split()
+    if not tokens:
+        return None
+    if tokens[0] in ("a", "an"):
+        tokens[0] = "one"
+    if not all(t in lex.number_words or t == "and" for t in tokens) or tokens[0] == "and":
+        return None
+    from number_parser import parse_number  # heavy import, done on first use
+
+    value = parse_number(" ".join(tokens))
+    return (int(value), False) if isinstance(value, int) else None
+
+
+def _read_quantity(phrase: str, lex: _CountLexicon) -> tuple[int | None, int | None, Qualifier] | None:
+    p = _norm(phrase)
+    if not p:
+        return None
+    if p in lex.negation:
+        return 0, 0, Qualifier.EXACT
+    if p in ("a", "an", "another"):
+        return 1, 1, Qualifier.EXACT
+    key = p[:-3] if p.endswith(" of") else p
+    if key in lex.vague:
+        return lex.vague[key]
+    qual = None
+    m = lex.qual_prefix.match(p)
+    if m and _norm(m.group(1)) in lex.qualifier_of:
+        qual, p = lex.qualifier_of[_norm(m.group(1))], m.group(2)
+    single = _number_value(p, lex)
+    if single is not None:
+        lo = hi = single[0]
+        base = lex.dozen_qualifier if single[1] else Qualifier.EXACT
+    else:
+        m = _RANGE_WORDS.fullmatch(p) or _RANGE_DIGITS.fullmatch(p) or _RANGE_TO.fullmatch(p)
+        if not m:
+            return None
+        a, b = _number_value(m.group(1), lex), _number_value(m.group(2), lex)
+        if a is None or b is None:
+            return None
+        lo, hi = min(a[0], b[0]), max(a[0], b[0])
+        base = Qualifier.EXACT
+    if qual in (None, "exact"):
+        return lo, hi, base if qual is None else Qualifier.EXACT
+    if qual == "more_than":
+        return lo, None, Qualifier.MORE_THAN
+    if qual == "at_least":
+        return lo, None, Qualifier.AT_LEAST
+    if qual == "approximately":
+        return lo, hi, Qualifier.APPROXIMATELY
+    if qual == "up_to":
+        return None, hi, Qualifier.APPROXIMATELY
+    if qual == "less_than":
+        return None, max(hi - 1, 0), Qualifier.APPROXIMATELY
+    return None  # pragma: no cover - qualifier kinds are closed
+
+
+def parse_quantity(phrase: str) -> tuple[int | None, int | None, Qualifier] | None:
+    """Read a quantity phrase as ``(low, high, qualifier)``; None if it is not one.
+
+    >>> parse_quantity("more than 14")   # the written figure stays in low
+    (14, None, <Qualifier.MORE_THAN: 'more_than'>)
+    >>> parse_quantity("10 to 15")
+    (10, 15, <Qualifier.EXACT: 'exact'>)
+    >>> parse_quantity("dozens")
+    (24, 99, <Qualifier.APPROXIMATELY: 'approximately'>)
+
+    Also "at least 5" -> (5, None, at_least); "about 35" -> (35, 35, approximately);
+    "up to 20" -> (None, 20, approximately); "fewer than 10" -> (None, 9, approximately);
+    "a dozen" -> (12, 12, approximately); "a hundred and twelve" -> (112, 112, exact);
+    "no one" -> (0, 0, exact); "a"/"an" -> (1, 1, exact); "many" -> (None, None, unspecified).
+    The tables are in counts.yaml.
+    """
+    return _read_quantity(phrase, _count_lexicon())
+
+
+# ------------------------------------------------------------------------------------------
+# Casualty figures
+
+
+@dataclass
+class _Cand:
+    name: str
+    priority: int
+    qspan: Span
+    tspan: Span
+    kind: str
+    low: int | None
+    high: int | None
+    qualifier: Qualifier
+    subject: str
+    side: str
+    negated: bool
+    toll: bool
+    parent: int | None = None  # index of the candidate whose trigger this one borrows
+    index: int = 0
+
+
+def _overlaps(a: Span, b: Span) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _clean_subject(raw: str) -> str:
+    toks = raw.split()
+    while toks and toks[0].lower() in ("of", "the", "those", "these", "whom"):
+        toks = toks[1:]
+    for i, t in enumerate(toks[1:], 1):  # "a soldier guarding the gate" -> "soldier"
+        if len(t) > 4 and t.lower().endswith("ing"):
+            toks = toks[:i]
+            break
+    while toks and toks[-1].lower() in ("of", "the", "a", "an"):
+        toks = toks[:-1]
+    return " ".join(toks)
+
+
+def _contains(tokens: list[str], vocab: frozenset[str]) -> bool:
+    if any(t in vocab for t in tokens):
+        return True
+    return any(f"{a} {b}" in vocab for a, b in zip(tokens, tokens[1:]))
+
+
+def _prev_word(text: str, i: int, lo: int) -> str:
+    m = re.search(r"([\w.'’]+)\W*\Z", text[max(lo, i - 40) : i])
+    return m.group(1) if m else ""
+
+
+def _next_word(text: str, i: int, hi: int) -> str:
+    m = re.match(r"\W*([\w.'’]+)", text[i : min(hi, i + 40)])
+    return m.group(1) if m else ""
+
+
+def _is_date_or_year(text: str, qspan: Span, lo: int, hi: int, lex: _CountLexicon) -> bool:
+    q = text[qspan[0] : qspan[1]]
+    if not _DIGITS.fullmatch(q):
+        return False
+    prev, nxt = _prev_word(text, qspan[0], lo), _next_word(text, qspan[1], hi)
+
+    def month(w: str) -> bool:
+        # "may" is a month only when capitalised as one ("7 May"), not "7 people may have"
+        return w.lower().rstrip(".") in lex.months and (w.lower() != "may" or w == "May")
+
+    if month(prev) or month(nxt):
+        return True
+    n = int(q.replace(",", ""))
+    return len(q) == 4 and 1900 <= n <= 2099 and prev.lower() in {"in", "since", "of", "year", "during", "until", "by", "from", "early", "late", "mid"}
+
+
+def _side(lex: _CountLexicon, tokens: list[str], trig: str, window: str) -> str:
+    if lex.both_sides.search(window):
+        return "unknown"
+    if _contains(tokens, lex.attackers):
+        return "attackers"
+    if trig in lex.martyrdom and _contains(tokens, lex.attackers_martyrdom):
+        return "attackers"
+    if _contains(tokens, lex.unknown_side):
+        return "unknown"
+    return "targets"
+
+
+def _candidate(
+    text: str,
+    m: re.Match[str],
+    name: str,
+    priority: int,
+    lex: _CountLexicon,
+    lo: int,
+    hi: int,
+    tspan: Span,
+    kind: str | None = None,
+) -> _Cand | None:
+    qspan = m.span("qty")
+    qtext = _norm(m.group("qty"))
+    trig = _norm(text[tspan[0] : tspan[1]])
+    if kind is None:
+        kind = lex.trigger_kind.get(trig) or ("killed_or_injured" if lex.combined.match(trig) else None)
+        if kind is None:
+            return None
+    subject = _clean_subject(m.group("subj") or "")
+    tokens = [t.lower() for t in subject.split()]
+    if tokens and tokens[0] in lex.not_subjects:
+        return None
+    if _is_date_or_year(text, qspan, lo, hi, lex):
+        return None
+    negated = False
+    if qtext == "the":
+        if not tokens or not _contains(tokens, lex.person_singular):
+            return None
+        value = (1, 1, Qualifier.EXACT)
+    elif qtext in ("a", "an", "another"):
+        if not _contains(tokens, lex.person_all) or tokens[0] in lex.collective:
+            return None
+        value = (1, 1, Qualifier.EXACT)
+    else:
+        read = _read_quantity(qtext, lex)
+        if read is None:
+            return None
+        value = read
+        negated = qtext in lex.negation
+    if trig in lex.person_required and not _contains(tokens, lex.person_all):
+        return None  # "captured 5 soldiers" counts people, "captured 14 tanks" does not
+    if name == "gap":
+        # "the bomber ... was killed" / "... achieved martyrdom"; never "the gunman killed his wife"
+        if tokens and tokens[0] == "brother" and trig not in lex.martyrdom:
+            return None
+        if not _contains(tokens, lex.person_singular) or any(t not in lex.person_singular for t in tokens[-1:]):
+            return None  # "the inghimasi brothers ... achieved martyrdom" has no number
+        if trig == "killed" and _prev_word(text, tspan[0], lo).lower() not in ("was", "been"):
+            return None
+    window = text[min(qspan[0], tspan[0]) : min(hi, max(qspan[1], tspan[1]) + 40)]
+    return _Cand(
+        name=name,
+        priority=priority,
+        qspan=qspan,
+        tspan=tspan,
+        kind=kind,
+        low=value[0],
+        high=value[1],
+        qualifier=value[2],
+        subject=subject,
+        side=_side(lex, tokens, trig, window),
+        negated=negated,
+        toll=name == "toll",
+    )
+
+
+def _post_valid(text: str, m: re.Match[str], lex: _CountLexicon, hi: int) -> tuple[bool, int]:
+    """Whether a post-trigger match counts, and its priority (0 with an auxiliary, else 2)."""
+    aux = {t.lower() for t in m.group("aux").split()}
+    if aux & lex.passive_markers:
+        return True, 0
+    trig = _norm(m.group("trig"))
+    if trig in lex.verb_triggers:
+        # "12 gunmen killed ..." is active unless nothing object-like follows the verb
+        nxt_end = m.end("trig")
+        if not _PUNCT_OR_END.match(text, nxt_end, hi):
+            nxt = _next_word(text, nxt_end, hi).lower()
+            if nxt not in lex.stop_words or nxt in lex.object_words:
+                return False, 2
+    return True, 2
+
+
+def _search_all(pattern: re.Pattern[str], text: str, lo: int, hi: int) -> Iterable[re.Match[str]]:
+    """Every leftmost match starting at each position (matches may overlap)."""
+    pos = lo
+    while pos <= hi:
+        m = pattern.search(text, pos, hi)
+        if not m:
+            return
+        yield m
+        pos = m.start() + 1
+
+
+def find_counts(text: str, start: int = 0, end: int | None = None) -> list[CountMention]:
+    """Casualty figures in ``text[start:end]``, in text order; spans index the full ``text``."""
+    lex = _count_lexicon()
+    hi = len(text) if end is None else max(start, min(end, len(text)))
+    lo = max(0, min(start, hi))
+    cands: list[_Cand] = []
+
+    def add(c: _Cand | None) -> _Cand | None:
+        if c is not None:
+            c.index = len(cands)
+            cands.append(c)
+        return c
+
+    for name, priority, pattern in lex.patterns:
+        for m in _search_all(pattern, text, lo, hi):
+            if name == "toll":
+                kind = lex.toll_kind.get(_norm(m.group("trig")))
+                add(_candidate(text, m, name, priority, lex, lo, hi, m.span("trig"), kind))
+                continue
+            if name == "post":
+                ok, prio = _post_valid(text, m, lex, hi)
+                if not ok:
+                    continue
+                parent = add(_candidate(text, m, name, prio, lex, lo, hi, m.span("trig")))
+                # "7 soldiers and 3 civilians were killed": earlier items share the trigger
+                qstart = m.start("qty")
+                while parent is not None:
+                    b = lex.back.search(text, max(lo, qstart - 160), qstart)
+                    if not b:
+                        break
+                    # the item next to the figure must be joined by "and" ("4 soldiers and 3
+                    # civilians were killed"); items further back may use commas
+                    if qstart == m.start("qty") and not re.search(r"\band\s*\Z", b.group(0), re.IGNORECASE):
+                        break
+                    child = _candidate(text, b, "back", 3, lex, lo, hi, parent.tspan, parent.kind)
+                    if child is None:
+                        break
+                    child.parent = parent.index
+                    add(child)
+                    qstart = b.start("qty")
+                continue
+            if name == "active":
+                trig = _norm(m.group("trig"))
+                # "killed 7 injured 12": a bare figure followed straight by a post trigger is not
+                # this verb's object
+                if not m.group("subj") and trig in lex.trigger_kind:
+                    nxt = _next_word(text, m.end("qty"), hi).lower()
+                    if nxt in lex.trigger_kind and not _PUNCT_OR_END.match(text, m.end("qty"), hi):
+                        continue
+            parent = add(_candidate(text, m, name, priority, lex, lo, hi, m.span("trig")))
+            if name in ("active", "nominal"):
+                # "killing 3 soldiers, 2 policemen and a civilian"
+                pos = m.end()
+                while parent is not None:
+                    cm = lex.cont.match(text, pos, hi)
+                    if not cm:
+                        break
+                    child = _candidate(text, cm, "cont", 4, lex, lo, hi, parent.tspan, parent.kind)
+                    if child is None:
+                        break
+                    child.parent = parent.index
+                    add(child)
+                    pos = cm.end()
+
+    accepted: list[_Cand] = []
+    ok: set[int] = set()
+    for c in sorted(cands, key=lambda c: (c.priority, c.qspan[0], -(c.tspan[1] - c.tspan[0]))):
+        if c.parent is not None and c.parent not in ok:
+            continue
+        if any(_overlaps(c.qspan, a.qspan) for a in accepted):
+            continue
+        if c.parent is None and any(_overlaps(c.tspan, a.tspan) for a in accepted if a.parent is None):
+            continue
+        if any(_overlaps(c.qspan, a.tspan) or _overlaps(c.tspan, a.qspan) for a in accepted):
+            continue
+        accepted.append(c)
+        ok.add(c.index)
+
+    out = []
+    for c in sorted(accepted, key=lambda c: (c.qspan[0], c.tspan[0])):
+        out.append(
+            CountMention(
+                kind=c.kind,
+                count=Count(c.low, c.high, c.qualifier, (c.qspan, c.tspan)),
+                side=c.side,
+                subject=c.subject,
+                negated=c.negated,
+                toll=c.toll,
+            )
+        )
+    return out
+
+
+_QUAL_RANK = {
+    Qualifier.MORE_THAN: 4,
+    Qualifier.EXACT: 3,
+    Qualifier.AT_LEAST: 2,
+    Qualifier.APPROXIMATELY: 1,
+    Qualifier.UNSPECIFIED: 0,
+}
+
+
+def merge_counts(mentions: list[CountMention], kind: str, side: str | None = "targets") -> Count | None:
+    """Combine the mentions of one ``kind`` (and ``side``; None = any side) for ONE incident.
+
+    Figures are never added up: a report repeats its figures ("killed 12 people ... the 12
+    dead"), and several reports of one incident repeat each other. The rule:
+
+    1. If any mention is a running toll ("the death toll rose to 12"), the toll written last
+       in the text wins.
+    2. Otherwise the mention with the largest ``low`` wins (the maximum credible figure);
+       on a tie, "more than n" beats n, which beats "at least n", then "about n", then vague;
+       then the larger ``high``; then the earlier mention. Mentions without a low are used
+       only when none has one.
+
+    The result keeps the winner's low, high and qualifier, with the spans of every mention
+    considered (sorted, without repeats) as its evidence. None when there is no mention.
+    """
+    pool = [m for m in mentions if m.kind == kind and (side is None or m.side == side)]
+    if not pool:
+        return None
+    tolls = [m for m in pool if m.toll]
+    if tolls:
+        best = max(tolls, key=lambda m: min(m.count.spans, default=(-1, -1)))
+    else:
+
+        def key(item: tuple[int, CountMention]) -> tuple[Any, ...]:
+            i, m = item
+            c = m.count
+            return (
+                c.low is not None,
+                c.low if c.low is not None else -1,
+                _QUAL_RANK.get(c.qualifier, 0),
+                c.high is not None,
+                c.high if c.high is not None else -1,
+                -i,
+            )
+
+        best = max(enumerate(pool), key=key)[1]
+    spans = tuple(sorted({s for m in pool for s in m.count.spans}))
+    return Count(best.count.low, best.count.high, best.count.qualifier, spans)
+
+
+# ------------------------------------------------------------------------------------------
+# Materiel
+
+
+@dataclass(frozen=True)
+class _MaterielLexicon:
+    version: str
+    kind_of: dict[str, str]  # normalized alias or plural -> code
+    singular: frozenset[str]
+    plural: frozenset[str]
+    mass: frozenset[str]  # codes
+    effect_of: dict[str, MaterielEffect]
+    patterns: tuple[tuple[str, int, re.Pattern[str]], ...]
+    item: re.Pattern[str]
+    stop_words: frozenset[str]
+    object_words: frozenset[str]
+
+
+def _plural(word: str) -> str:
+    if re.search(r"(?:s|x|ch|sh)$", word, re.IGNORECASE):
+        return word + "es"
+    return word + "s"
+
+
+@functools.lru_cache(maxsize=1)
+def _materiel_lexicon() -> _MaterielLexicon:
+    data = _read_yaml("materiel")
+    where = "lexicons/materiel.yaml"
+    clex = _count_lexicon()
+    kinds = data.get("kinds")
+    if not isinstance(kinds, list) or not kinds:
+        raise CodebookError(f"{where}: `kinds` must be a non-empty list", fix="list the materiel kinds")
+    kind_of: dict[str, str] = {}
+    singular: set[str] = set()
+    plural: set[str] = set()
+    mass: set[str] = set()
+    for k in kinds:
+        code = k.get("code") if isinstance(k, dict) else None
+        if not isinstance(code, str) or not re.fullmatch(r"[a-z0-9_]+", code):
+            raise CodebookError(f"{where}: kind without a valid code: {k!r}", fix="give each kind a lowercase `code`")
+        aliases = [_norm(a) for a in _words(k, "aliases", where)]
+        plurals = [_norm(a) for a in k["plurals"]] if "plurals" in k else [_norm(_plural(a)) for a in aliases]
+        if k.get("number") == "mass":
+            mass.add(code)
+        for a in aliases + plurals:
+            if kind_of.get(a, code) != code:
+                raise CodebookError(f"{where}: alias {a!r} belongs to {kind_of[a]} and {code}", fix="keep aliases unique")
+            kind_of[a] = code
+        singular.update(aliases)
+        plural.update(plurals)
+
+    effects = _section(data, "effects", where)
+    effect_of: dict[str, MaterielEffect] = {}
+    active: list[str] = []
+    post: list[str] = []
+    for eff, entry in effects.items():
+        try:
+            me = MaterielEffect(eff)
+        except ValueError:
+            raise CodebookError(f"{where}: unknown effect {eff!r}", fix="use destroyed, disabled or captured") from None
+        for part, bucket in (("active", active), ("post", post)):
+            for p in _words(entry, part, where):
+                key = _norm(p)
+                if effect_of.get(key, me) != me:
+                    raise CodebookError(f"{where}: effect word {p!r} is listed twice", fix="keep it under one effect")
+                effect_of[key] = me
+                bucket.append(key)
+    spoils = _section(data, "spoils", where)
+    spoil_src = _bounded(_words(spoils, "phrases", where))
+    take_src = _bounded(_words(spoils, "take_verbs", where))
+
+    mstop = {_norm(x) for x in _words(data, "modifier_stop_words", where)} | set(clex.number_words)
+    mstop |= set(effect_of) | {t for p in effect_of for t in p.split()}
+    mod = rf"(?!{_alt(mstop)}(?![\w'’-]))[^\W\d_][\w'’]*(?:-[\w'’]+)*"
+    alias = rf"(?<![\w-]){_alt(kind_of)}(?![\w/-])"
+    qty = clex.qty_materiel
+
+    def item(named: bool) -> str:
+        # "a T-72 tank": the first alias names the kind, the last one says singular or plural
+        q = rf"(?P<qty>{qty})" if named else qty
+        a = rf"(?P<alias>{alias})" if named else alias
+        a2 = rf"(?P<alias2>{alias})" if named else alias
+        return rf"(?<![\w'’-])(?:{q}\s+)?(?:of\s+(?:the|their|its|his|her)\s+)?(?:{mod}\s+){{0,2}}?{a}(?:\s+{a2})?"
+
+    it = item(False)
+    lst = rf"(?P<list>{it}(?:{_SEP}\s+{it})*)"
+    maux = rf"(?:\s+{_bounded(_words(data, 'auxiliaries', where))})*"
+
+    def c(src: str) -> re.Pattern[str]:
+        return re.compile(src, _FLAGS)
+
+    patterns = (
+        ("spoils_after", 0, c(rf"(?P<eff>{take_src})\s+{lst}\s+(?P<spoils>{spoil_src})")),
+        ("spoils_before", 0, c(rf"(?P<eff>{take_src})\s+(?P<spoils>{spoil_src})\s+{lst}")),
+        ("spoils_post", 0, c(rf"{lst}{maux}\s+(?P<eff>{take_src})\s+(?P<spoils>{spoil_src})")),
+        ("active", 1, c(rf"(?<![\w-])(?P<eff>{_alt(active)})\s+{lst}")),
+        ("post", 1, c(rf"{lst}(?P<aux>{maux})\s+(?P<eff>{_alt(post)})(?![\w-])")),
+    )
+    return _MaterielLexicon(
+        version=str(data["version"]),
+        stop_words=frozenset(mstop),
+        object_words=clex.object_words,
+        kind_of=kind_of,
+        singular=frozenset(singular),
+        plural=frozenset(plural),
+        mass=frozenset(mass),
+        effect_of=effect_of,
+        patterns=patterns,
+        item=c(item(True)),
+    )
+
+
+def find_materiel(text: str, start: int = 0, end: int | None = None) -> list[Materiel]:
+    """Materiel destroyed, disabled or captured in ``text[start:end]``, in text order.
+
+    Each item of a list is its own record: "destroying 5 BMPs, a bulldozer and a Humvee" gives
+    bmp x5, bulldozer x1 and humvee x1, all destroyed. ``Materiel.text`` is the item phrase,
+    ``Materiel.spans`` are (item, effect word[, spoils phrase]); ``count.spans`` are
+    (number phrase or item noun, effect word). A bare plural ("seized weapons") or a mass
+    noun ("ammunition") has Count(None, None, unspecified).
+    """
+    lex = _materiel_lexicon()
+    clex = _count_lexicon()
+    hi = len(text) if end is None else max(start, min(end, len(text)))
+    lo = max(0, min(start, hi))
+    found: list[tuple[int, int, Materiel]] = []  # (priority, order, record)
+    active_effects: list[Span] = []
+    for name, priority, pattern in lex.patterns:
+        for m in _search_all(pattern, text, lo, hi):
+            eff_span = m.span("eff")
+            prio = priority
+            if name == "active":
+                active_effects.append(eff_span)
+            if name == "post" and not m.group("aux").strip():
+                # "The drone hit an armoured vehicle": without an auxiliary the effect word is
+                # a participle only if nothing object-like follows and no item list follows it
+                if any(_overlaps(eff_span, a) for a in active_effects):
+                    continue
+                if not _PUNCT_OR_END.match(text, eff_span[1], hi):
+                    nxt = _next_word(text, eff_span[1], hi).lower()
+                    if nxt not in lex.stop_words or nxt in lex.object_words:
+                        continue
+                prio = 2
+            spoils_span = m.span("spoils") if "spoils" in pattern.groupindex else None
+            if spoils_span is not None:
+                effect = MaterielEffect.CAPTURED
+            else:
+                effect = lex.effect_of[_norm(m.group("eff"))]
+            ls, le = m.span("list")
+            for im in lex.item.finditer(text, ls, le):
+                alias_text = _norm(im.group("alias"))
+                code = lex.kind_of.get(alias_text)
+                if code is None:  # pragma: no cover - the regex matches only known aliases
+                    continue
+                count = _materiel_count(text, im, alias_text, code, lex, clex, eff_span)
+                if count is None:
+                    continue
+                spans: tuple[Span, ...] = (im.span(), eff_span) + ((spoils_span,) if spoils_span else ())
+                rec = Materiel(kind=code, count=count, effect=effect, text=im.group(0), spans=spans)
+                found.append((prio, im.start(), rec))
+    accepted: list[Materiel] = []
+    for _, _, rec in sorted(found, key=lambda x: (x[0], x[1])):
+        if any(_overlaps(rec.spans[0], a.spans[0]) for a in accepted):
+            continue
+        accepted.append(rec)
+    return sorted(accepted, key=lambda r: r.spans[0])
+
+
+def _materiel_count(
+    text: str,
+    im: re.Match[str],
+    alias: str,
+    code: str,
+    lex: _MaterielLexicon,
+    clex: _CountLexicon,
+    eff_span: Span,
+) -> Count | None:
+    last = _norm(im.group("alias2")) if im.group("alias2") else alias
+    is_sing = last in lex.singular and last not in lex.plural
+    if im.group("qty"):
+        q = _norm(im.group("qty"))
+        qspan = im.span("qty")
+        if q == "the":
+            if is_sing and code not in lex.mass:
+                return Count(1, 1, Qualifier.EXACT, (qspan, eff_span))
+            return Count(None, None, Qualifier.UNSPECIFIED, (im.span("alias"), eff_span))
+        read = _read_quantity(q, clex)
+        if read is None:
+            return None
+        return Count(read[0], read[1], read[2], (qspan, eff_span))
+    if is_sing and code not in lex.mass:
+        return Count(1, 1, Qualifier.EXACT, (im.span("alias"), eff_span))
+    return Count(None, None, Qualifier.UNSPECIFIED, (im.span("alias"), eff_span))

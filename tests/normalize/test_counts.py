@@ -1,0 +1,340 @@
+"""Tests for eventcoder.normalize.counts: casualty figures, materiel, quantities, merging."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from eventcoder.normalize import counts
+from eventcoder.normalize.counts import (
+    CountMention,
+    find_counts,
+    find_materiel,
+    lexicon_versions,
+    merge_counts,
+    parse_quantity,
+)
+from eventcoder.records import Count, MaterielEffect, Qualifier
+
+CASES = yaml.safe_load((Path(__file__).parent / "count_cases.yaml").read_text(encoding="utf-8"))
+
+
+def _case_id(case: dict) -> str:
+    return case["text"][:50]
+
+
+# ------------------------------------------------------------------------------------------
+# YAML cases
+
+
+def test_enough_cases() -> None:
+    assert len(CASES["cases"]) >= 50
+
+
+@pytest.mark.parametrize("case", CASES["cases"], ids=_case_id)
+def test_count_case(case: dict) -> None:
+    text = case["text"]
+    got = find_counts(text)
+    want = case["expect"]
+    summary = [
+        (m.kind, m.count.low, m.count.high, m.count.qualifier.value, m.side, m.subject, m.negated) for m in got
+    ]
+    assert len(got) == len(want), summary
+    for m, w in zip(got, want):
+        assert m.kind == w["kind"], summary
+        assert (m.count.low, m.count.high) == (w["low"], w["high"]), summary
+        assert m.count.qualifier == Qualifier(w["qualifier"]), summary
+        assert m.side == w.get("side", "targets"), summary
+        assert m.negated == w.get("negated", False), summary
+        if "subject" in w:
+            assert m.subject == w["subject"], summary
+        (qs, qe), (ts, te) = m.count.spans
+        if "number" in w:
+            assert text[qs:qe] == w["number"]
+        if "trigger" in w:
+            assert text[ts:te] == w["trigger"]
+
+
+@pytest.mark.parametrize("case", CASES["materiel_cases"], ids=_case_id)
+def test_materiel_case(case: dict) -> None:
+    text = case["text"]
+    got = find_materiel(text)
+    want = case["expect"]
+    summary = [(m.kind, m.count.low, m.count.high, m.effect.value, m.text) for m in got]
+    assert len(got) == len(want), summary
+    for m, w in zip(got, want):
+        assert m.kind == w["kind"], summary
+        assert (m.count.low, m.count.high) == (w["low"], w["high"]), summary
+        assert m.count.qualifier == Qualifier(w["qualifier"]), summary
+        assert m.effect == MaterielEffect(w["effect"]), summary
+        if "text" in w:
+            assert m.text == w["text"]
+        s, e = m.spans[0]
+        assert text[s:e] == m.text
+
+
+# ------------------------------------------------------------------------------------------
+# Quantities
+
+
+@pytest.mark.parametrize(
+    "phrase, expected",
+    [
+        ("7", (7, 7, Qualifier.EXACT)),
+        ("1,200", (1200, 1200, Qualifier.EXACT)),
+        ("two", (2, 2, Qualifier.EXACT)),
+        ("twenty-one", (21, 21, Qualifier.EXACT)),
+        ("a hundred and twelve", (112, 112, Qualifier.EXACT)),
+        ("1.5 thousand", (1500, 1500, Qualifier.EXACT)),
+        ("a dozen", (12, 12, Qualifier.APPROXIMATELY)),
+        ("two dozen", (24, 24, Qualifier.APPROXIMATELY)),
+        ("half a dozen", (6, 6, Qualifier.APPROXIMATELY)),
+        ("more than a dozen", (12, None, Qualifier.MORE_THAN)),
+        ("more than 14", (14, None, Qualifier.MORE_THAN)),
+        ("over 20", (20, None, Qualifier.MORE_THAN)),
+        ("upwards of 60", (60, None, Qualifier.MORE_THAN)),
+        ("at least 5", (5, None, Qualifier.AT_LEAST)),
+        ("no fewer than 9", (9, None, Qualifier.AT_LEAST)),
+        ("approximately 35", (35, 35, Qualifier.APPROXIMATELY)),
+        ("about 35", (35, 35, Qualifier.APPROXIMATELY)),
+        ("an estimated 200", (200, 200, Qualifier.APPROXIMATELY)),
+        ("nearly fifty", (50, 50, Qualifier.APPROXIMATELY)),
+        ("up to 20", (None, 20, Qualifier.APPROXIMATELY)),
+        ("fewer than 10", (None, 9, Qualifier.APPROXIMATELY)),
+        ("a total of 8", (8, 8, Qualifier.EXACT)),
+        ("10 to 15", (10, 15, Qualifier.EXACT)),
+        ("10-15", (10, 15, Qualifier.EXACT)),
+        ("between 10 and 15", (10, 15, Qualifier.EXACT)),
+        ("two or three", (2, 3, Qualifier.EXACT)),
+        ("about 10 to 15", (10, 15, Qualifier.APPROXIMATELY)),
+        ("dozens", (24, 99, Qualifier.APPROXIMATELY)),
+        ("dozens of", (24, 99, Qualifier.APPROXIMATELY)),
+        ("scores", (40, None, Qualifier.APPROXIMATELY)),
+        ("several", (3, 9, Qualifier.APPROXIMATELY)),
+        ("a number of", (2, None, Qualifier.UNSPECIFIED)),
+        ("hundreds", (200, 999, Qualifier.APPROXIMATELY)),
+        ("many", (None, None, Qualifier.UNSPECIFIED)),
+        ("no one", (0, 0, Qualifier.EXACT)),
+        ("a", (1, 1, Qualifier.EXACT)),
+    ],
+)
+def test_parse_quantity(phrase: str, expected: tuple) -> None:
+    assert parse_quantity(phrase) == expected
+
+
+@pytest.mark.parametrize("phrase", ["", "soldiers", "one of", "the", "more than", "and"])
+def test_parse_quantity_rejects(phrase: str) -> None:
+    assert parse_quantity(phrase) is None
+
+
+# ------------------------------------------------------------------------------------------
+# Combined figures are never split into killed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The attack killed and injured 150 people.",
+        "Gunmen killed or wounded 80 soldiers.",
+        "The blast caused 150 casualties.",
+        "The raid left 40 dead or wounded.",
+        "Some 60 people were killed or injured.",
+        "killing and wounding more than 30 guards",
+        "wounding and killing dozens of people",
+        "The clashes left 25 civilian casualties.",
+    ],
+)
+def test_combined_figures_are_never_split(text: str) -> None:
+    got = find_counts(text)
+    combined = [m for m in got if m.kind == "killed_or_injured"]
+    assert len(combined) == 1
+    assert all(m.kind not in ("killed", "injured") for m in got), got
+    assert merge_counts(got, "killed") is None
+    assert merge_counts(got, "injured") is None
+
+
+# ------------------------------------------------------------------------------------------
+# merge_counts never sums
+
+
+def test_repeated_figure_is_not_summed() -> None:
+    text = "Gunmen killed 12 people in the market. The 12 dead were buried the next day."
+    got = find_counts(text)
+    assert [m.count.low for m in got if m.kind == "killed"] == [12, 12]
+    merged = merge_counts(got, "killed")
+    assert merged is not None
+    assert (merged.low, merged.high, merged.qualifier) == (12, 12, Qualifier.EXACT)
+    assert set(merged.spans) == {s for m in got for s in m.count.spans}
+
+
+def test_latest_toll_wins() -> None:
+    text = (
+        "The bombing killed at least 30 people. Later the death toll rose to 41. "
+        "By evening the death toll had climbed to 45. Officials said 50 may have died."
+    )
+    got = find_counts(text)
+    merged = merge_counts(got, "killed")
+    assert merged is not None and merged.low == 45
+
+
+def test_largest_low_wins_without_toll() -> None:
+    text = "The attack killed 5 people. Hospital staff said more than 5 had died, and at least 4 bodies were found."
+    merged = merge_counts(find_counts(text), "killed")
+    assert merged is not None
+    assert (merged.low, merged.qualifier) == (5, Qualifier.MORE_THAN)
+
+
+def test_merge_filters_kind_and_side() -> None:
+    text = "Three of the attackers were killed. The blast killed 9 soldiers and wounded 4 others."
+    got = find_counts(text)
+    assert merge_counts(got, "killed").low == 9
+    assert merge_counts(got, "killed", side="attackers").low == 3
+    assert merge_counts(got, "injured").low == 4
+    assert merge_counts(got, "missing") is None
+    assert merge_counts([], "killed") is None
+
+
+_qual = st.sampled_from(list(Qualifier))
+_count = st.builds(
+    lambda lo, width, q, s: Count(lo, None if lo is None or width is None else lo + width, q, ((s, s + 2), (s + 3, s + 9))),
+    st.one_of(st.none(), st.integers(0, 500)),
+    st.one_of(st.none(), st.integers(0, 50)),
+    _qual,
+    st.integers(0, 10_000),
+)
+_mention = st.builds(
+    CountMention,
+    kind=st.sampled_from(["killed", "injured"]),
+    count=_count,
+    side=st.sampled_from(["targets", "attackers"]),
+    subject=st.just(""),
+    negated=st.booleans(),
+    toll=st.booleans(),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_mention, max_size=8))
+def test_merge_counts_never_sums(mentions: list[CountMention]) -> None:
+    merged = merge_counts(mentions, "killed")
+    pool = [m for m in mentions if m.kind == "killed" and m.side == "targets"]
+    if not pool:
+        assert merged is None
+        return
+    assert merged is not None
+    # the merged figure is one of the figures given, never a total
+    assert (merged.low, merged.high, merged.qualifier) in {(m.count.low, m.count.high, m.count.qualifier) for m in pool}
+    lows = [m.count.low for m in pool if m.count.low is not None]
+    if lows and merged.low is not None:
+        assert merged.low <= max(lows)
+    if not any(m.toll for m in pool) and lows:
+        assert merged.low == max(lows)
+    assert set(merged.spans) == {s for m in pool for s in m.count.spans}
+
+
+# ------------------------------------------------------------------------------------------
+# Spans: offsets into the full text, for any prefix and window
+
+TEMPLATES = [
+    ("Gunmen killed {n} soldiers near the bridge.", ["7", "at least 12", "two", "dozens", "a hundred and twelve"]),
+    ("{n} people were wounded in the blast.", ["9", "More than 40", "Several", "Between 3 and 5", "Twenty-one"]),
+    ("The death toll rose to {n} on Sunday.", ["15", "about 30", "1,200"]),
+    ("The attack killed and injured {n} guards.", ["150", "more than 30", "scores"]),
+]
+_template = st.sampled_from([(t, n) for t, ns in TEMPLATES for n in ns])
+_prefix = st.text(alphabet="abcdefgh ijk,.;:0123456789\n", max_size=40).map(lambda s: s + ". ")
+_suffix = st.text(alphabet="abcdefgh ijk,.;:0123456789\n", max_size=40).map(lambda s: " " + s)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_template, _prefix, _suffix)
+def test_spans_point_into_full_text(template: tuple[str, str], prefix: str, suffix: str) -> None:
+    pattern, number = template
+    sentence = pattern.format(n=number)
+    text = prefix + sentence + suffix
+    start, end = len(prefix), len(prefix) + len(sentence)
+    got = find_counts(text, start, end)
+    assert len(got) == 1
+    (qs, qe), (ts, te) = got[0].count.spans
+    assert text[qs:qe] == number
+    assert qs == start + sentence.index(number)
+    assert start <= ts < te <= end
+    # the same figures as on the sentence alone, shifted by the prefix
+    alone = find_counts(sentence)
+    shifted = [tuple((a + start, b + start) for a, b in m.count.spans) for m in alone]
+    assert [m.count.spans for m in got] == shifted
+
+
+PIECES = ["killed ", "wounded ", "dozens ", "no one ", "were ", "the ", "and ", "12 ", "tanks ", "destroyed ", "a "]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(list("abc 7,.-") + PIECES), max_size=60).map("".join),
+    st.integers(0, 250),
+    st.integers(0, 250),
+)
+def test_spans_stay_inside_the_window(text: str, a: int, b: int) -> None:
+    start, end = min(a, b), max(a, b)
+    lo, hi = min(start, len(text)), min(end, len(text))
+    for m in find_counts(text, start, end):
+        for s, e in m.count.spans:
+            assert lo <= s < e <= hi
+    for r in find_materiel(text, start, end):
+        for s, e in r.spans + r.count.spans:
+            assert lo <= s < e <= hi
+
+
+def test_window_limits_the_search() -> None:
+    text = "Gunmen killed 7 soldiers. A bomb wounded 12 people."
+    second = text.index("A bomb")
+    got = find_counts(text, second)
+    assert [(m.kind, m.count.low) for m in got] == [("injured", 12)]
+    assert text[slice(*got[0].count.spans[0])] == "12"
+    assert [(m.kind, m.count.low) for m in find_counts(text, 0, second)] == [("killed", 7)]
+
+
+def test_materiel_spans() -> None:
+    text = "Earlier reports were vague. The fighters destroyed 5 BMPs and a Humvee."
+    got = find_materiel(text, text.index("The fighters"))
+    assert [(m.kind, m.count.low) for m in got] == [("bmp", 5), ("humvee", 1)]
+    for m in got:
+        s, e = m.spans[0]
+        assert text[s:e] == m.text
+        assert text[slice(*m.spans[1])] == "destroyed"
+        assert text[slice(*m.count.spans[1])] == "destroyed"
+    assert text[slice(*got[0].count.spans[0])] == "5"
+
+
+# ------------------------------------------------------------------------------------------
+# Data files and import
+
+
+def test_lexicons_are_versioned() -> None:
+    versions = lexicon_versions()
+    assert set(versions) == {"counts", "materiel"}
+    assert all(v.count(".") == 2 for v in versions.values())
+
+
+def test_import_does_no_work() -> None:
+    code = (
+        "import eventcoder.normalize.counts as c, sys;"
+        "assert c._count_lexicon.cache_info().currsize == 0;"
+        "assert c._materiel_lexicon.cache_info().currsize == 0;"
+        "assert 'number_parser' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_bad_lexicon_fails_with_a_code() -> None:
+    from eventcoder.errors import CodebookError
+
+    with pytest.raises(CodebookError) as info:
+        counts._words({"negation": ["no one", False]}, "negation", "test.yaml")
+    assert info.value.code == "E010"
