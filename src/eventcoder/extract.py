@@ -47,7 +47,7 @@ from .records import (
     TargetKind,
     Weapon,
 )
-from .segment import Sentence, segment
+from .segment import Sentence, dateline, segment
 
 EXTRACTOR = "rules.v1"
 
@@ -61,11 +61,14 @@ _CUE = (
 )
 _NAME = r"(?:(?:al|el|ad|ash|as|at|az|ar|an|ez|es|ed|de|del|la|las|los|san|santa|bin|abu|umm|tell?|deir|dayr|jisr)[-\s])?[A-Z][\w'’ʿ]*(?:[-\s](?:(?:al|el|ad|ash|as|at|az|ar|an|ez|es|ed|de|del|la|las|los)[-\s])?[A-Z][\w'’ʿ]*){0,3}"
 _PLACE_CASED = re.compile(rf"\b{_CUE}\s+(?:the\s+)?({_NAME})")
-_PLACE_SUFFIX = re.compile(rf"\b({_NAME})\s+(?:province|governorate|district|region|wilayah|department)\b")
+_PLACE_SUFFIX = re.compile(rf"\b({_NAME})\s+(?:province|governorate|district|region|wilayah|department|neighbou?rhood|area|quarter|camp|airport|airbase)\b")
+_SPECIFIC = re.compile(r"\b(?:village|town|neighbou?rhood|district|quarter|area|suburb|camp|airport|airbase)\b", re.I)
 _WILAYAH = re.compile(r"^(?:wilayat|wilayah|wilaya|province of)\s+(.+)$|^(.+?)\s+(?:wilayah|wilayat|province)$", re.I)
 _PLACE_LOWER = re.compile(rf"\b{_CUE}\s+(?:the\s+)?((?:[a-z][\w'’-]*)(?:\s+[a-z][\w'’-]*){{0,2}})")
 _NEAR = re.compile(r"\b(?:near|outside|around|on the outskirts of|(?:north|south|east|west)\w* of|in the area of)\s+(?:the\s+)?(?:\w+\s+of\s+)?$", re.I)
+_SPEAKER = re.compile(r"^[\w'’-]*\s*(?:spokes(?:man|woman|person)|sources?|officials?|statement|said|says|told|added|reported|announced|according)\b", re.I)
 _STOPWORDS = {"the", "a", "an", "this", "that", "which", "which", "order", "addition", "response", "front", "favor", "spite", "charge"}
+_ARMED = {"military", "police_security", "paramilitary_militia"}
 _BY = re.compile(r"\b(?:by|claimed by|blamed on|attributed to)\s+(?:the\s+)?$", re.I)
 _AGAINST = re.compile(r"\b(?:against|on|at|targeting|targeted|killing|killed|wounding|injuring|hit|of)\s+(?:the\s+|an?\s+|two\s+|three\s+|\d+\s+)?$", re.I)
 
@@ -145,9 +148,14 @@ class RuleExtractor:
         if not lowercase:
             for m in _PLACE_SUFFIX.finditer(text, s.start, s.end):
                 span = (m.start(1), m.end(1))
-                if not any(a <= span[0] < b for (a, b), _ in found):
-                    found.append((span, False))
-        found.sort()
+                # "Baghdad's al-Shaab district": the district, not the city
+                poss = re.match(r"[A-Z][\w-]*['’]s\s+", text[span[0] : span[1]])
+                if poss:
+                    span = (span[0] + poss.end(), span[1])
+                found = [f for f in found if not (f[0][0] <= span[0] < f[0][1] or span[0] <= f[0][0] < span[1])]
+                found.append((span, False))
+        # the most specific place first (a village or district named with its kind), then text order
+        found.sort(key=lambda f: (not _SPECIFIC.search(text[f[0][1] : f[0][1] + 16] + " " + text[max(0, f[0][0] - 20) : f[0][0]]), f[0]))
         return found
 
     def _known_prefix(self, text: str, start: int, end: int) -> Span | None:
@@ -164,7 +172,7 @@ class RuleExtractor:
                 return (start, start + len(phrase))
         return None
 
-    def _analyse(self, text: str, s: Sentence, dates: list[DateMention], lowercase: bool, ents: list) -> _Analysis:
+    def _analyse(self, text: str, s: Sentence, dates: list[DateMention], lowercase: bool, ents: list, skip: Span | None) -> _Analysis:
         lx = self.lexicon
         a, b = s.start, s.end
         inside = [e for e in ents if a <= e.start and e.end <= b]
@@ -173,8 +181,9 @@ class RuleExtractor:
             if e.label in ("GPE", "LOC", "FAC") and not any(ps <= e.start < pe or e.start <= ps < e.end for (ps, pe), _ in places):
                 phrase = text[e.start : e.end]
                 if self.geocoder is not None and self.geocoder.gazetteer.candidates(re.sub(r"^the\s+", "", phrase, flags=re.I)):
-                    places.append(((e.start, e.end), False))
-        places.sort()
+                    places.append(((e.start, e.end), False))  # after the cue-based places: weaker evidence
+        if skip is not None:  # the dateline names where the report was filed
+            places = [p for p in places if not skip[0] <= p[0][0] < skip[1]]
         return _Analysis(
             persons=[(e.start, e.end) for e in inside if e.label == "PERSON"],
             sentence=s,
@@ -191,22 +200,23 @@ class RuleExtractor:
             claims=lx.claim.find(text, a, b),
         )
 
-    def _sentence_type(self, an: _Analysis) -> str | None:
+    def _sentence_type(self, an: _Analysis, text: str) -> str | None:
         lx = self.lexicon
-        codes = {t.code for t in an.strong}
-        if not codes and not any(t.extra == "weak" for t in an.triggers):
+        if not an.triggers:
             return None
-        if an.suicide and codes:
+        specific_date = any(d.value.precision.value == "day" for d in an.dates)
+        if not specific_date and lx.background.search(text, an.sentence.start, an.sentence.end):
+            return None  # a conflict's toll or a group's habits, not an act
+        codes = {t.code for t in an.strong}
+        codes |= {lx.weapon_implies[w.code] for w in an.weapons if lx.weapon_implies.get(w.code)}
+        explosive = {"remote_explosive", "suicide_bomb"} & codes or any(w.code.startswith("explosives") for w in an.weapons)
+        if an.suicide and explosive:
             codes.add("suicide_bomb")
-        if codes:
-            codes |= {lx.weapon_implies[w.code] for w in an.weapons if lx.weapon_implies.get(w.code)}
-        if not codes:
-            return "attack" if (an.counts or an.weapons) else None
-        if "suicide_bomb" in codes and not an.suicide:
+        else:
             codes.discard("suicide_bomb")
-        # a clash between armed groups stays a clash unless a one-sided tool is named
-        best = max(codes, key=lambda c: (lx.priority.get(c, 0), c))
-        return best
+        if not codes:
+            return "attack" if (an.counts or an.weapons or an.targets) else None
+        return max(codes, key=lambda c: (lx.priority.get(c, 0), c))
 
     # ------------------------------------------------------------------ grouping
 
@@ -246,7 +256,7 @@ class RuleExtractor:
                     current = None
                 continue
             usable = [d for d in an.dates if d.value.start is not None]
-            sub = self._sentence_type(an)
+            sub = self._sentence_type(an, text)
             if sub is None:
                 if current is not None and current.paragraph == s.paragraph and (an.counts or an.materiel):
                     current.analyses.append(an)
@@ -295,6 +305,8 @@ class RuleExtractor:
             first_trigger = min((t.start for t in an.triggers), default=an.sentence.end)
             target_spans = [h.span for h in an.targets]
             for hit in [*an.orgs, *an.individuals]:
+                if _SPEAKER.match(text[hit.end : hit.end + 25].lstrip()):
+                    continue
                 before = text[max(an.sentence.start, hit.start - 30) : hit.start]
                 agent = bool(_BY.search(before)) or (
                     hit.start < first_trigger and not _AGAINST.search(before)
@@ -321,9 +333,15 @@ class RuleExtractor:
         perp_spans = {sp for p in perps for sp in p.spans}
         out: dict[str, Target] = {}
         for an in act.analyses:
+            first_trigger = min((t.start for t in an.strong), default=an.sentence.start)
             for hit in an.targets:
                 if any(ps[0] <= hit.start < ps[1] for ps in perp_spans):
                     continue
+                if _SPEAKER.match(text[hit.end : hit.end + 25].lstrip()):
+                    continue
+                after = text[hit.end : hit.end + 20]
+                if hit.end <= first_trigger and not re.match(r"\s+(?:were|was|had been|have been)\b", after):
+                    continue  # the subject of an active verb is not its target
                 phrase = text[hit.start : hit.end]
                 key = phrase.lower()
                 kind = TargetKind.HUMAN if hit.extra == "human" else TargetKind.PHYSICAL
@@ -335,6 +353,8 @@ class RuleExtractor:
             # named people near the act are human targets; a title just before a name gives the category
             for a, b in an.persons:
                 if any(ps[0] <= a < ps[1] or a <= ps[0] < b for ps in perp_spans):
+                    continue
+                if _SPEAKER.match(text[b : b + 25].lstrip()) or re.search(r"according to\s*$", text[max(0, a - 15) : a]):
                     continue
                 title = [h for h in an.targets if h.extra == "human" and 0 <= a - h.end <= 3]
                 phrase = text[a:b]
@@ -366,9 +386,11 @@ class RuleExtractor:
     def _date(self, act: _Act) -> DateValue | None:
         return act.date.value if act.date is not None else None
 
-    def _location(self, text: str, act: _Act) -> Location | None:
+    def _location(self, text: str, act: _Act, fallback: Span | None) -> Location | None:
         if act.place is None:
-            return None
+            if fallback is None:
+                return None
+            act.place = (fallback, False)  # a wire story's dateline city, when the act names no place
         (a, b), near = act.place
         return Location(
             text=text[a:b],
@@ -376,27 +398,36 @@ class RuleExtractor:
             spans=((a, b),),
         )
 
-    def _claimed_by(self, text: str, doc: Document, acts_perps: list[Actor], all_analyses: list[_Analysis]) -> Actor | None:
-        for an in all_analyses:
+    def _claimed_by(self, text: str, doc: Document, analyses: list[_Analysis]) -> tuple[Actor | None, Actor | None]:
+        """(who claims the acts, the group a claim document speaks for)."""
+        def actor(h: Hit) -> Actor:
+            return Actor(text=text[h.start : h.end], kind=ActorKind.ORGANIZATION,
+                         category=self.lexicon.org_category.get(h.code), spans=(h.span,))
+
+        non_state = [h for an in analyses for h in an.orgs if self.lexicon.org_category.get(h.code) != "state_forces"]
+        if doc.source_kind == SourceKind.CLAIM:
+            group = actor(non_state[0]) if non_state else None
+            return group, group
+        for an in analyses:
             for c in an.claims:
                 if c.code != "claimed_responsibility":
                     continue
                 orgs = [h for h in an.orgs if h.end <= c.start and self.lexicon.org_category.get(h.code) != "state_forces"]
                 if orgs:
-                    h = orgs[-1]
-                    return Actor(text=text[h.start : h.end], kind=ActorKind.ORGANIZATION,
-                                 category=self.lexicon.org_category.get(h.code), spans=(h.span,))
-        if doc.source_kind == SourceKind.CLAIM:
-            orgs = [p for p in acts_perps if p.kind == ActorKind.ORGANIZATION and p.category != "state_forces"]
-            if orgs:
-                return orgs[0]
-        return None
+                    return actor(orgs[-1]), None
+        return None, None
 
-    def _incident(self, doc: Document, act: _Act, all_analyses: list[_Analysis]) -> Incident:
+    def _incident(self, doc: Document, act: _Act, claimed_by: Actor | None, group: Actor | None) -> Incident:
         text = doc.text
         lx = self.lexicon
         perps = self._perpetrators(text, act)
+        if group is not None and all(p.text.lower() != group.text.lower() for p in perps):
+            perps = [group, *perps]
         targets = self._targets(text, act, perps)
+        sub_event_type = act.sub_event_type
+        categories = {t.category for t in targets if t.category != "unknown"}
+        if sub_event_type == "attack" and categories and categories <= _ARMED:
+            sub_event_type = "armed_clash"  # ACLED: an attack on armed forces is a battle
         weapons = self._weapons(text, act)
         killed, injured, combined = self._counts(act)
         materiel = tuple(m for an in act.analyses for m in an.materiel)
@@ -404,16 +435,17 @@ class RuleExtractor:
         evidence = tuple(an.sentence.span for an in act.analyses)
         stance = Stance.CLAIMED if doc.source_kind == SourceKind.CLAIM else Stance.REPORTED
         date = self._date(act)
-        location = self._location(text, act)
+        dl = dateline(text)
+        location = self._location(text, act, _dateline_place(text, dl[1]) if dl else None)
         filled = sum(x is not None and x != [] for x in (date, location, perps or None, targets or None, weapons or None, killed or injured or combined))
         return Incident(
             doc_id=doc.doc_id,
             source=doc.source,
             source_kind=doc.source_kind,
             stance=stance,
-            claimed_by=self._claimed_by(text, doc, perps, all_analyses),
-            event_type=lx.group[act.sub_event_type],
-            sub_event_type=act.sub_event_type,
+            claimed_by=claimed_by,
+            event_type=lx.group[sub_event_type],
+            sub_event_type=sub_event_type,
             date=date,
             location=location,
             perpetrators=tuple(perps),
@@ -457,10 +489,14 @@ class RuleExtractor:
         letters = [c for c in text[:5000] if c.isalpha()]
         lowercase = bool(letters) and sum(c.isupper() for c in letters) < 0.02 * len(letters)
         dates = find_dates(text, published=doc.published, hijri_calendar=doc.hijri_calendar, day_first=doc.day_first)
+        dl = dateline(text)
+        if dl is not None:  # the dateline's date is when the report was filed, not when the act happened
+            dates = [d for d in dates if not (d.value.spans and dl[0][0] <= d.value.spans[0][0] < dl[0][1])]
         ents = self.entities.entities(text) if self.entities is not None else []
-        analyses = [self._analyse(text, s, dates, lowercase, ents) for s in segment(text)]
+        analyses = [self._analyse(text, s, dates, lowercase, ents, dl[0] if dl else None) for s in segment(text)]
         acts = self._merge_same(text, self._group(text, analyses))
-        return [self._incident(doc, act, analyses) for act in acts]
+        claimed_by, group = self._claimed_by(text, doc, analyses)
+        return [self._incident(doc, act, claimed_by, group) for act in acts]
 
     def extract_many(self, docs: Iterable[Document]) -> Iterable[tuple[Document, list[Incident]]]:
         for doc in docs:
@@ -471,3 +507,10 @@ def _fold(s: str) -> str:
     from .geocode import normalize_place
 
     return normalize_place(s)
+
+
+def _dateline_place(text: str, span: Span) -> Span:
+    """"EL-ARISH, Egypt" -> the span of "EL-ARISH"."""
+    a, b = span
+    comma = text.find(",", a, b)
+    return (a, comma if comma != -1 else b)

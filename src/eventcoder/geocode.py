@@ -161,17 +161,29 @@ class Geocoder:
         self.gazetteer = gazetteer or Gazetteer()
 
     def context_countries(self, text: str) -> list[str]:
-        """Countries named in a document, in order of first mention (a cheap context prior)."""
+        """Countries a document is about: its dateline's, then those it names, in order."""
+        from .segment import dateline
+
         pattern, by_key = self.gazetteer.country_matcher
         seen: dict[str, None] = {}
+        dl = dateline(text)
+        if dl is not None:
+            (a, b) = dl[1]
+            for part in reversed(text[a:b].split(",")):
+                cands = self.gazetteer.candidates(part.strip())
+                if cands and cands[0].country:
+                    seen.setdefault(cands[0].country, None)
+                    break
         for m in pattern.finditer(text):
             seen.setdefault(by_key[normalize_place(m.group(0))], None)
         return list(seen)
 
     def resolve(self, loc: Location, countries: Iterable[str] = ()) -> Location:
+        countries = list(countries)
         cands = self.gazetteer.candidates(loc.text, countries)
         if not cands:
-            return loc
+            # not in the gazetteer: keep the name, take the country the document is about
+            return dataclasses.replace(loc, country=countries[0] if countries else None)
         best = cands[0]
         precision = {
             "country": LocationPrecision.COUNTRY,
@@ -183,6 +195,17 @@ class Geocoder:
             loc, name=best.name, admin1=best.admin1, country=best.country,
             lat=best.lat, lon=best.lon, precision=precision,
         )
+
+    def geocode_all(self, incidents: list[Incident], text: str) -> list[Incident]:
+        """Geocode a document's incidents; places found in the document become context for the rest."""
+        countries = self.context_countries(text)
+        done = [self.geocode(i, text, countries) for i in incidents]
+        found = [i.location.country for i in done if i.location and i.location.lat is not None and i.location.country]
+        if found:
+            ranked = sorted(set(found), key=lambda c: (-found.count(c), found.index(c)))
+            countries = ranked + [c for c in countries if c not in ranked]
+            done = [self.geocode(i, text, countries) if i.location and i.location.lat is None else i for i in done]
+        return done
 
     def geocode(self, incident: Incident, text: str, countries: Iterable[str] | None = None) -> Incident:
         if incident.location is None:

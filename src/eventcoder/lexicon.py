@@ -75,6 +75,7 @@ class Lexicon:
         self.group = {e.code: e.get("group") for e in self.event_types.entries}
         self.muc4 = {e.code: e.get("muc4") for e in self.event_types.entries}
 
+        self.background = alias_pattern(self.event_types.raw.get("background_cues", []))
         self.weapon = _Matcher({a: (e.code, "") for e in self.weapons.entries for a in e.aliases})
         self.weapon_implies = {e.code: e.get("implies") for e in self.weapons.entries}
 

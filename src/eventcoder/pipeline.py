@@ -74,8 +74,7 @@ class Pipeline:
             return Result(doc, rejected=_reject(doc, "extract", "E201", exc))
         if self.geocoder is not None:
             try:
-                countries = self.geocoder.context_countries(doc.text)
-                incidents = [self.geocoder.geocode(i, doc.text, countries) for i in incidents]
+                incidents = self.geocoder.geocode_all(incidents, doc.text)
             except Exception as exc:
                 return Result(doc, rejected=_reject(doc, "geocode", "E201", exc))
         if self.config.validate:

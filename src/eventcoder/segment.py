@@ -88,3 +88,18 @@ def segment(text: str) -> list[Sentence]:
                 pos += 1
             out.extend(_sentences(text, pos, pe, p))
     return out
+
+
+# "EL-ARISH, Egypt, 3 February 2017 (Nile Report) - " or "san salvador, 3 jan 90 -- "
+_DATELINE = re.compile(
+    r"^\s*((?:[A-Z][A-Za-z'’. -]*|[a-z][a-z'’. -]*?)(?:,\s*[A-Za-z][A-Za-z'’ .-]*?)?)"
+    r",\s*[^\n]{0,60}?\d{1,4}[^\n]{0,40}?\s(?:-{1,2}|–|—)\s"
+)
+
+
+def dateline(text: str) -> tuple[Span, Span] | None:
+    """The dateline at the start of a wire story: (span of the whole dateline, span of its place)."""
+    m = _DATELINE.match(text[:160])
+    if not m:
+        return None
+    return (m.start(1), m.end()), (m.start(1), m.end(1))

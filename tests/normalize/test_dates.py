@@ -1,0 +1,325 @@
+"""Tests for eventcoder.normalize.dates: YAML cases, Hijri checks, spans, anchoring, tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from eventcoder.errors import ConfigError
+from eventcoder.normalize import dates
+from eventcoder.normalize.dates import KINDS, DateMention, find_dates, load_tables, paragraph_starts, parse_date
+from eventcoder.records import Calendar, DatePrecision, DateValue
+
+CASES = yaml.safe_load((Path(__file__).parent / "date_cases.yaml").read_text(encoding="utf-8"))
+
+
+def _found(case: dict) -> tuple[str, list[DateMention]]:
+    text = case["sentence"]
+    options = {k: case[k] for k in ("hijri_calendar", "day_first") if k in case}
+    return text, find_dates(text, published=case["published"], **options)
+
+
+# --------------------------------------------------------------------------- YAML cases
+
+
+def test_there_are_enough_cases_and_ids_are_unique():
+    assert len(CASES) >= 60
+    ids = [c["id"] for c in CASES]
+    assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_case(case):
+    text, found = _found(case)
+    got = [text[m.span[0]:m.span[1]] for m in found]
+    assert got == [d["text"] for d in case["dates"]], "matched expressions differ"
+    for mention, want in zip(found, case["dates"]):
+        v = mention.value
+        assert v.text == want["text"]
+        assert (v.start, v.end) == (want["start"], want["end"]), want["text"]
+        assert v.precision is DatePrecision(want["precision"]), want["text"]
+        assert v.calendar is Calendar(want["calendar"]), want["text"]
+        assert v.year_inferred is want["year_inferred"], want["text"]
+        assert mention.kind == want["kind"], want["text"]
+        if "anchor" in want:
+            anchor = None if mention.anchor is None else text[mention.anchor[0]:mention.anchor[1]]
+            assert anchor == want["anchor"], want["text"]
+
+
+# --------------------------------------------------------------------------- Hijri
+
+
+@pytest.mark.parametrize(
+    ("expression", "calendar", "converted"),
+    [
+        ("19 Rabi' al-Awwal 1438", "tabular", dt.date(2016, 12, 19)),
+        ("2 Rabi' al-Akhir 1438", "tabular", dt.date(2017, 1, 1)),
+        ("7 Rabi' al-Awwal 1438", "umm_al_qura", dt.date(2016, 12, 6)),
+    ],
+)
+def test_known_hijri_conversions(expression, calendar, converted):
+    value = parse_date(expression, published=None, hijri_calendar=calendar)
+    assert value is not None
+    assert value.calendar is Calendar.HIJRI
+    assert value.precision is DatePrecision.DAY
+    assert value.text == expression
+    assert value.start == converted - dt.timedelta(days=1)
+    assert value.end == converted + dt.timedelta(days=1)
+
+
+MONTH_SPELLINGS = {
+    1: ["Muharram", "Muharam"],
+    2: ["Safar"],
+    3: ["Rabi' al-Awwal", "Rabi al-Awal", "Rabi-ul-Awwal", "Rabi I", "Rabi ul Awal", "Rabiul Awwal", "Rabee al-Awwal"],
+    4: ["Rabi' al-Akhir", "Rabi' ath-Thani", "Rabi al-Thani", "Rabi II", "Rabi us-Sani", "Rabi-ul-Akhir"],
+    5: ["Jumada al-Ula", "Jumada al-Awwal", "Jumada I", "Jamadi ul-Awwal"],
+    6: ["Jumada al-Akhirah", "Jumada ath-Thaniyah", "Jumada al-Thani", "Jumada II", "Jumada al-Akhira"],
+    7: ["Rajab"],
+    8: ["Sha'ban", "Shaban", "Shaaban"],
+    9: ["Ramadan", "Ramadhan", "Ramazan"],
+    10: ["Shawwal", "Shawal"],
+    11: ["Dhu al-Qa'dah", "Dhul-Qadah", "Dhu'l-Qa'da", "Dhu al-Qi'dah"],
+    12: ["Dhu al-Hijjah", "Dhul-Hijja", "Dhul Hijjah", "Dhu'l-Hijja"],
+}
+SPELLINGS = [(num, s) for num, names in MONTH_SPELLINGS.items() for s in names]
+
+
+@pytest.mark.parametrize(("month", "spelling"), SPELLINGS, ids=[s for _, s in SPELLINGS])
+def test_hijri_month_spellings(month, spelling):
+    from convertdate import islamic
+
+    expected = dt.date(*islamic.to_gregorian(1437, month, 5))
+    for variant in (spelling, spelling.lower(), spelling.upper()):
+        value = parse_date(f"5 {variant} 1437", published=None)
+        assert value is not None, variant
+        assert value.start == expected - dt.timedelta(days=1), variant
+
+
+@pytest.mark.parametrize("apostrophe", ["'", "’", "‘", "ʿ", "ʾ", "`", ""])
+def test_any_apostrophe_or_none(apostrophe):
+    text = f"On the 19th of Rabi{apostrophe} al-Awwal 1438 an operation was reported."
+    (mention,) = find_dates(text, published=None)
+    assert mention.value.start == dt.date(2016, 12, 18)
+    assert text[slice(*mention.span)] == f"the 19th of Rabi{apostrophe} al-Awwal 1438"
+
+
+def test_numeric_hijri_year_is_never_gregorian():
+    for text in ("07/03/1438", "1438/03/07", "7.3.1438"):
+        value = parse_date(text, published=None)
+        assert value is not None and value.calendar is Calendar.HIJRI, text
+        assert value.start == dt.date(2016, 12, 6), text
+
+
+def test_hijri_year_inferred_from_publication_within_a_year():
+    # 20 Rabi' al-Awwal 1438 is 2016-12-20 (tabular): the 19th is the day before ...
+    (before,) = find_dates("on the 19th of Rabi' al-Awwal", published=dt.date(2016, 12, 20))
+    assert before.value.start == dt.date(2016, 12, 18) and before.value.year_inferred
+    # ... and published on the 18th, the most recent 19 Rabi' al-Awwal is one Hijri year earlier (1437).
+    (earlier,) = find_dates("on the 19th of Rabi' al-Awwal", published=dt.date(2016, 12, 18))
+    assert earlier.value.start == dt.date(2015, 12, 30)
+
+
+# --------------------------------------------------------------------------- spans (property tests)
+
+PHRASES = [
+    "7 February", "February 7", "Feb. 7, 1989", "7 Feb 89", "3 JAN 90", "07/02/89", "2017-01-01",
+    "Tuesday", "last week", "January 1990", "between 9 and 11 December", "9-11 December 2016",
+    "from 3 to 5 March", "early January", "mid-January", "late January", "earlier this month",
+    "the 7th of Rabi' al-Awwal 1438", "7 Rabi al-Awwal 1438 AH", "the 19th of Rabi’ al-Awwal", "Ramadan 1437",
+    "07/03/1438", "yesterday", "the day before yesterday", "two days ago", "3 days earlier", "last night",
+    "the same day", "the following day", "a week later", "sometime later", "meanwhile", "Dhul-Hijja 1437",
+]
+NEUTRAL = ["officials", "reported", "clashes", "near", "the", "road", "village", "convoy", "statement", "said",
+           "were", "and", "a", "police", "residents", "(Reuters)", "--"]
+BEFORE = [" ", ", ", "\n", " ("]
+AFTER = [", ", ". ", "; ", " -- ", "\n", ") "]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    phrase=st.sampled_from(PHRASES),
+    prefix=st.lists(st.sampled_from(NEUTRAL), max_size=6),
+    suffix=st.lists(st.sampled_from(NEUTRAL), max_size=6),
+    before=st.sampled_from(BEFORE),
+    after=st.sampled_from(AFTER),
+    published=st.sampled_from([None, dt.date(1990, 1, 3), dt.date(2016, 12, 21)]),
+)
+def test_found_span_is_the_phrase(phrase, prefix, suffix, before, after, published):
+    head = " ".join(prefix) + before if prefix else ""
+    text = head + phrase + after + " ".join(suffix)
+    found = find_dates(text, published=published)
+    assert [(m.span, text[m.span[0]:m.span[1]]) for m in found] == [((len(head), len(head) + len(phrase)), phrase)]
+    assert found[0].value.text == phrase
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=300), published=st.one_of(st.none(), st.dates()))
+def test_never_raises_and_spans_are_sound(text, published):
+    found = find_dates(text, published=published)
+    ends = 0
+    for m in found:
+        s, e = m.span
+        assert ends <= s < e <= len(text)
+        assert m.value.text == text[s:e]
+        assert m.kind in KINDS
+        assert (m.value.start is None) == (m.value.end is None)
+        if m.value.start is not None:
+            assert m.value.start <= m.value.end
+        ends = e
+    parse_date(text, published=published)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.text(alphabet="0123456789 /.-:,JanFebMyRbilAwTudsyhgHrc'", max_size=60),
+    published=st.one_of(st.none(), st.dates(min_value=dt.date(2, 1, 1))),
+)
+def test_never_raises_on_date_like_noise(text, published):
+    for cal in ("tabular", "umm_al_qura"):
+        for mention in find_dates(text, published=published, hijri_calendar=cal):
+            assert mention.value.text == text[slice(*mention.span)]
+
+
+# --------------------------------------------------------------------------- anchoring
+
+
+def test_relative_dates_chain_within_a_paragraph_but_not_across():
+    text = (
+        "On 3 March 2016 a clinic was shelled. Two days later a school was hit. "
+        "The following day the road was closed.\n"
+        "\n"
+        "Two days later the road reopened.\n"
+        " \n"
+        "On 1 March 2016 a bridge was damaged.\n\nThe next day repairs began."
+    )
+    published = dt.date(2016, 3, 10)
+    got = {(text[slice(*m.span)], m.span[0]): m for m in find_dates(text, published=published)}
+    by_text = [(k[0], m.value.start, None if m.anchor is None else text[slice(*m.anchor)]) for k, m in got.items()]
+    assert by_text == [
+        ("3 March 2016", dt.date(2016, 3, 3), None),
+        ("Two days later", dt.date(2016, 3, 5), "3 March 2016"),
+        ("The following day", dt.date(2016, 3, 4), "3 March 2016"),  # resolves against the absolute date
+        ("Two days later", dt.date(2016, 3, 12), None),  # new paragraph: publication date
+        ("1 March 2016", dt.date(2016, 3, 1), None),
+        ("The next day", dt.date(2016, 3, 11), None),
+    ]
+
+
+def test_latest_absolute_date_is_the_anchor():
+    text = "On 3 March 2016 a clinic was shelled. On 7 March 2016 a market was hit. A day earlier a road was mined."
+    *_, rel = find_dates(text, published=dt.date(2016, 3, 10))
+    assert rel.value.start == dt.date(2016, 3, 6)
+    assert text[slice(*rel.anchor)] == "7 March 2016"
+
+
+def test_unresolved_relative_without_anchor_or_publication():
+    (m,) = find_dates("Two days ago a bus was attacked.", published=None)
+    assert (m.value.start, m.value.end, m.value.precision, m.anchor) == (None, None, DatePrecision.UNKNOWN, None)
+
+
+def test_paragraph_starts():
+    text = "Heading of the report\nFirst paragraph line that is longer than the heading.\n\nSecond.\n \nThird."
+    assert paragraph_starts(text) == [0, 22, 78, 89]
+    # Wrapped lines of similar length are one paragraph (MUC-4 style).
+    wrapped = "SAN SALVADOR, 3 JAN 90 -- [TEXT] THE ARMY SAID THAT A PATROL\nWAS AMBUSHED YESTERDAY NEAR THE RIVER."
+    assert paragraph_starts(wrapped) == [0]
+    assert paragraph_starts("# Title\nBody.\n# Other\nMore.") == [0, 8, 14, 22]
+
+
+# --------------------------------------------------------------------------- no clock
+
+
+def test_results_depend_on_the_publication_date_only():
+    text = "Yesterday gunmen attacked a checkpoint. On 28 December a bridge was damaged. Attacks fell last week."
+    for published, expected in [
+        (dt.date(1990, 1, 3), [dt.date(1990, 1, 2), dt.date(1989, 12, 28), dt.date(1989, 12, 25)]),
+        (dt.date(2016, 12, 30), [dt.date(2016, 12, 29), dt.date(2016, 12, 28), dt.date(2016, 12, 19)]),
+    ]:
+        found = find_dates(text, published=published)
+        assert [m.value.start for m in found] == expected
+
+
+def test_the_module_never_reads_the_clock():
+    source = inspect.getsource(dates)
+    for call in ("date.today(", "datetime.now(", "datetime.today(", "time.time(", "utcnow("):
+        assert call not in source
+
+
+# --------------------------------------------------------------------------- API and tables
+
+
+def test_parse_date_convenience():
+    value = parse_date("in 1989", published=None)
+    assert value == DateValue(dt.date(1989, 1, 1), dt.date(1989, 12, 31), DatePrecision.YEAR,
+                              Calendar.GREGORIAN, False, "1989", ((3, 7),))
+    assert parse_date("1989", published=None).spans == ((0, 4),)  # a bare year is a date here
+    assert parse_date("January", published=dt.date(1990, 3, 1)).start == dt.date(1990, 1, 1)
+    assert parse_date("no date here", published=None) is None
+    assert parse_date("", published=None) is None
+    assert parse_date(None, published=None) is None  # type: ignore[arg-type]
+    assert parse_date("7 February", published=None, hijri_calendar="lunar") is None
+
+
+def test_datetime_publication_is_accepted():
+    (m,) = find_dates("yesterday", published=dt.datetime(2016, 12, 21, 23, 59))
+    assert m.value.start == dt.date(2016, 12, 20)
+
+
+def test_unknown_hijri_calendar_fails_before_work():
+    with pytest.raises(ConfigError):
+        find_dates("", published=None, hijri_calendar="lunar")
+
+
+def test_two_digit_year_rule():
+    assert parse_date("07/02/49", published=None).start == dt.date(2049, 2, 7)
+    assert parse_date("07/02/50", published=None).start == dt.date(1950, 2, 7)
+    assert parse_date("07/02/49", published=dt.date(1990, 1, 1)).start == dt.date(1949, 2, 7)
+    assert parse_date("7 Feb 17", published=dt.date(2016, 12, 1)).start == dt.date(2017, 2, 7)
+
+
+def test_tables_are_versioned_and_cached():
+    tables = load_tables()
+    assert tables is load_tables()
+    assert set(tables.versions) == {"gregorian", "hijri_months"}
+    assert all(v.count(".") == 2 for v in tables.versions.values())
+    assert dates.table_versions() == tables.versions
+
+
+def test_importing_does_no_work():
+    code = "import eventcoder.normalize.dates as d; assert d.load_tables.cache_info().currsize == 0"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_table_schema_rejects_a_broken_table():
+    data = yaml.safe_load(Path(dates.__file__).parent.parent.joinpath("data", "calendars", "gregorian.yaml")
+                          .read_text(encoding="utf-8"))
+    data["relative"]["fixed"]["yesterday"] = "minus one"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(dates._stringify_keys(data), dates.GREGORIAN_SCHEMA)
+
+
+def test_speed_on_a_5000_character_text():
+    para = ("Armed men attacked a checkpoint near the town on Tuesday, killing 7 soldiers and wounding 14 others, "
+            "officials said. The attack came two days after clashes in the district on 3 March 2016 left 1,200 "
+            "families displaced. A spokesperson said at 10:30 that an AK-47 and 14 tanks were seized.\n\n")
+    text = (para * 20)[:5000]
+    published = dt.date(2016, 3, 10)
+    find_dates(text, published=published)
+    times = []
+    for _ in range(15):
+        t = time.perf_counter()
+        find_dates(text, published=published)
+        times.append(time.perf_counter() - t)
+    # The target is about 2 ms on a developer machine; the bound leaves room for slow CI.
+    assert statistics.median(times) < 0.02

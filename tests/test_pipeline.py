@@ -1,0 +1,99 @@
+"""End-to-end: the bundled sample reports through the whole pipeline, scored against the
+hand-coded expected records in tests/data/expected/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from eventcoder.records import SourceKind, Stance
+from eventcoder.sample_reports import load_samples
+from eventcoder.scoring import load_expected, score_samples
+from eventcoder.validate import validation_errors
+
+EXPECTED = Path(__file__).parent / "data" / "expected"
+
+
+@pytest.fixture(scope="module")
+def coded(pipeline):
+    out = []
+    for doc in load_samples():
+        result = pipeline.process(doc)
+        assert result.rejected is None, result.rejected
+        out.append((doc, list(result.incidents)))
+    return out
+
+
+def by_id(coded, doc_id):
+    return next(incs for doc, incs in coded if doc.doc_id == doc_id)
+
+
+def test_samples_and_expected_files_agree():
+    docs = {d.doc_id for d in load_samples()}
+    assert 12 <= len(docs) <= 20
+    assert set(load_expected(EXPECTED)) == docs
+    kinds = {d.source_kind for d in load_samples()}
+    assert {SourceKind.NEWS, SourceKind.NGO, SourceKind.CLAIM} <= kinds
+
+
+def test_every_record_validates_and_every_value_has_evidence(coded):
+    for doc, incidents in coded:
+        for inc in incidents:
+            assert validation_errors(inc) == []
+            for a, b in inc.evidence:
+                assert 0 <= a < b <= len(doc.text)
+            for p in inc.perpetrators:
+                assert all(doc.text[a:b] == p.text for a, b in p.spans[:1])
+            if inc.location is not None:
+                a, b = inc.location.spans[0]
+                assert doc.text[a:b] == inc.location.text
+
+
+def test_quality_on_the_sample_benchmark(coded):
+    """Floors a little under the measured figures (see README): a regression fails here."""
+    score = score_samples(coded, load_expected(EXPECTED))
+    assert score.recall >= 0.95, score.as_dict()
+    assert score.precision >= 0.80, score.as_dict()
+    floors = {"stance": 1.0, "date.start": 0.80, "date.precision": 0.95, "fatalities": 0.80, "injuries": 0.90,
+              "killed_or_injured": 0.90, "suicide": 0.90, "sub_event_type": 0.65, "location.text": 0.60,
+              "materiel": 0.80, "weapon_categories": 0.70}
+    low = {k: round(score.accuracy(k), 3) for k, v in floors.items() if score.accuracy(k) < v}
+    assert not low, (low, score.mismatches)
+
+
+def test_combined_figure_is_never_counted_as_dead(coded):
+    (inc,) = [i for i in by_id(coded, "wire-mogadishu-checkpoint") if i.killed_or_injured]
+    assert inc.fatalities is None
+    assert (inc.killed_or_injured.low, inc.killed_or_injured.high) == (40, 40)
+
+
+def test_report_without_violence_gives_no_incident(coded):
+    assert by_id(coded, "news-yemen-talks") == []
+
+
+def test_claims_are_claimed_and_use_hijri_dates(coded):
+    for doc, incidents in coded:
+        if doc.source_kind == SourceKind.CLAIM:
+            assert incidents
+            assert all(i.stance == Stance.CLAIMED for i in incidents)
+        else:
+            assert all(i.stance == Stance.REPORTED for i in incidents)
+    halab = by_id(coded, "claim-halab-khayr")
+    first = min(halab, key=lambda i: i.evidence[0])
+    assert first.date.calendar.value == "hijri"
+    assert (first.date.start.isoformat(), first.date.end.isoformat()) == ("2016-12-06", "2016-12-08")
+    assert first.suicide
+
+
+def test_bulletins_split_into_acts_and_figures_stay_with_their_act(coded):
+    for doc, incidents in coded:
+        if doc.source_kind == SourceKind.NGO:
+            assert len(incidents) >= 3, doc.doc_id
+        spans = [sp for i in incidents for c in (i.fatalities, i.injuries, i.killed_or_injured) if c for sp in c.spans]
+        assert len(spans) == len(set(spans)), f"a figure was copied onto two records in {doc.doc_id}"
+
+
+def test_rerun_gives_identical_records(pipeline, coded):
+    doc, incidents = coded[0]
+    assert list(pipeline.process(doc).incidents) == incidents
