@@ -23,9 +23,11 @@ from importlib import resources
 from typing import Iterable
 
 from .records import Incident, Location, LocationPrecision
+from .segment import dateline
 
 GAZETTEER_VERSION = "geonames-cities15000+pycountry+overlay.v1"
 
+_WORD = re.compile(r"[\w'’ʿʾ-]+")
 _ARTICLE = re.compile(r"^(?:a[lnrstdz]|as[hs]?|e[l]|ad|at|az|ar|an)[-\s]+", re.IGNORECASE)
 _APOSTROPHES = "'’‘ʿʾ`´"
 
@@ -113,16 +115,22 @@ class Gazetteer:
         return index
 
     @functools.cached_property
-    def country_matcher(self) -> tuple[re.Pattern[str], dict[str, str]]:
-        """One regex over every country name and alias, and the key -> ISO code map."""
-        by_key = {
-            key: p.country
-            for key, places in self.index.items()
-            for p in places
-            if p.feature == "country" and len(key) > 3
-        }
-        body = "|".join(re.escape(k).replace(r"\ ", r"[\s-]+") for k in sorted(by_key, key=len, reverse=True))
-        return re.compile(rf"\b(?:{body})\b", re.IGNORECASE), by_key
+    def context_keys(self) -> dict[str, str]:
+        """Names that tell which country a document is about -> ISO code: countries,
+        first-level subdivisions and cities of over 300,000 people, when the name is not
+        shared with a place of another country of the same kind."""
+        by_key: dict[str, str] = {}
+        for key, places in self.index.items():
+            if len(key) < 5:
+                continue
+            # a country's or a province's own name outranks cities that list it as an alternate
+            for tier in (("country",), ("admin1",), ("city", "overlay")):
+                hits = {p.country for p in places if p.feature in tier and (tier[0] != "city" or p.population >= 300_000)}
+                if hits:
+                    if len(hits) == 1 and (tier[0] != "city" or len({p.country for p in places}) == 1):
+                        by_key[key] = hits.pop()
+                    break
+        return by_key
 
     def candidates(self, name: str, countries: Iterable[str] = ()) -> list[Place]:
         """Places called ``name``, best first: in a context country, then by population."""
@@ -152,6 +160,10 @@ _COUNTRY_ALIASES = {
 }
 
 
+# A candidate outside every country the document is about must be at least this big to win.
+_FOREIGN_MIN_POPULATION = 1_000_000
+
+
 class Geocoder:
     """The geocode stage: fills ``Incident.location`` from its text and the document context."""
 
@@ -162,9 +174,7 @@ class Geocoder:
 
     def context_countries(self, text: str) -> list[str]:
         """Countries a document is about: its dateline's, then those it names, in order."""
-        from .segment import dateline
-
-        pattern, by_key = self.gazetteer.country_matcher
+        keys = self.gazetteer.context_keys
         seen: dict[str, None] = {}
         dl = dateline(text)
         if dl is not None:
@@ -174,8 +184,17 @@ class Geocoder:
                 if cands and cands[0].country:
                     seen.setdefault(cands[0].country, None)
                     break
-        for m in pattern.finditer(text):
-            seen.setdefault(by_key[normalize_place(m.group(0))], None)
+        words = _WORD.findall(text)
+        i = 0
+        while i < len(words):  # longest name first, three words at most
+            for n in (3, 2, 1):
+                cc = keys.get(normalize_place(" ".join(words[i : i + n])))
+                if cc:
+                    seen.setdefault(cc, None)
+                    i += n
+                    break
+            else:
+                i += 1
         return list(seen)
 
     def resolve(self, loc: Location, countries: Iterable[str] = ()) -> Location:
@@ -185,6 +204,9 @@ class Geocoder:
             # not in the gazetteer: keep the name, take the country the document is about
             return dataclasses.replace(loc, country=countries[0] if countries else None)
         best = cands[0]
+        if countries and best.country not in countries and best.population < _FOREIGN_MIN_POPULATION:
+            # a small namesake abroad (Calama, Chile, for a village in Nineveh): keep the name unresolved
+            return dataclasses.replace(loc, country=countries[0])
         precision = {
             "country": LocationPrecision.COUNTRY,
             "admin1": LocationPrecision.ADMIN1,

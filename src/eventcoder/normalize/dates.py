@@ -28,8 +28,9 @@ Resolution rules (none of them reads the machine clock):
   (``anchor=None``). Paragraphs are separated by a blank line; a heading line (a short first line
   of a block with no final punctuation, or a line starting with ``#``) is a paragraph of its own.
 * Relatives count from the anchor's reference day: the day itself, the last day of a range of
-  days, the first day of a month or year. Counting days from a month or a year gives precision
-  ``unknown`` and the shifted window. Weeks run Monday to Sunday.
+  days, the first day of a month or year; a Hijri anchor's one-day doubt carries over ("two days
+  after 19 Rabi' al-Awwal 1438" = 2016-12-20 .. 2016-12-22). Counting days from a month or a year
+  gives precision ``unknown`` and the shifted window. Weeks run Monday to Sunday.
 * ``last night`` is the anchor day minus one. ``sometime later`` / ``later`` is the window
   anchor .. anchor + 30 days, precision ``unknown``; other open-ended phrases are in the YAML.
 * Two-digit years: the century that puts the year at most one year after the publication year;
@@ -44,6 +45,17 @@ Resolution rules (none of them reads the machine clock):
 * Ranges of days have precision ``day`` with ``start < end``; vague parts of a month ("early
   January" = 1-10, "mid" = 11-20, "late" = 21-end) have precision ``month``, of a year
   ("late 2016" = September-December) precision ``year``.
+
+Spans cover the expression itself: a preposition before it ("on Tuesday", "in 1989", "since
+2014") is left out; "the" ("the 7th of ..."), a range's "between"/"from" and "last" are kept.
+Not dates: bare numbers ("killing 7", "a crowd of 2000", "AK-47", "1,200", "10:30"), a bare year
+without "in"/"since"/"during"/"until"/"throughout" before it or an era mark after it, lower-case
+"may"/"march" in a text that has capital letters, "the day before the vote" (only a clause-final
+"the day before"/"two days after" is relative to the anchor).
+
+Known limits: "9 and 11 December" yields only "11 December"; "in 2000 cases" is read as a year;
+bare "later" is an open-ended relative; transliterations with diacritics ("Ramaḍān") and Arabic
+script are not recognised; week/month/year arithmetic is Gregorian even from a Hijri anchor.
 
 The tables are read and the regular expression compiled on first use and cached for the life of
 the process by :func:`load_tables` (``load_tables.cache_clear()`` drops them); importing this
@@ -70,7 +82,18 @@ from hijridate import Hijri as _UQHijri
 from eventcoder.errors import CodebookError, ConfigError, EventcoderError
 from eventcoder.records import Calendar, DatePrecision, DateValue, Span
 
-__all__ = ["EXTRACTOR", "HIJRI_CALENDARS", "DateMention", "find_dates", "load_tables", "parse_date"]
+__all__ = [
+    "EXTRACTOR",
+    "HIJRI_CALENDARS",
+    "KINDS",
+    "DateMention",
+    "Tables",
+    "find_dates",
+    "load_tables",
+    "paragraph_starts",
+    "parse_date",
+    "table_versions",
+]
 
 EXTRACTOR = "dates.rules.v1"
 HIJRI_CALENDARS = ("tabular", "umm_al_qura")
@@ -227,6 +250,7 @@ _DAY = r"(?:3[01]|[12]\d|0?[1-9])(?!\d)"
 _ORDSUF = r"(?:st|nd|rd|th)?"
 _NB = r"(?<![\w.,/:$£€#%+\-\u2013])"  # a number starts here: not inside 1,200 / 10:30 / AK-47
 _YG4 = r"(?:1[89]|2[01])\d\d(?!\w)"
+_ERAS = r"(?-i:AH|A\.H\.|H|CE|C\.E\.|AD|A\.D\.)"  # era marks are case-sensitive: "ad" is a word
 _ERA_G = r"(?:\s*(?-i:CE|AD|C\.E\.|A\.D\.)(?!\w))?"
 _ERA_H = r"(?:\s*(?-i:AH|A\.H\.|H)(?!\w))?"
 _YH = r"1[3-5]\d\d(?!\w)" + _ERA_H
@@ -336,12 +360,10 @@ class Tables:
         self.numbers = {_norm(k): int(v) for k, v in r["numbers"].items()}
         self.approx = {_norm(k): (int(v[0]), int(v[1])) for k, v in r["approximate_numbers"].items()}
         self.units = {_norm(k): v for k, v in r["units"].items()}
-        self.backward = {_norm(w) for w in r["backward"]}
         self.fixed = {_norm(k): int(v) for k, v in r["fixed"].items()}
         self.open = {_norm(k): (int(v[0]), int(v[1])) for k, v in r["open_ended"].items()}
         self.periods = {_norm(k): (v[0], int(v[1])) for k, v in r["periods"].items()}
         self.earlier = {_norm(k): v for k, v in r["earlier_in_period"].items()}
-        self.weekday_last = {_norm(w) for w in r["weekday_last"]}
         self.month_last = {_norm(w) for w in r["month_last"]}
         self.vague_words: dict[str, str] = {}
         self.vague: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {}
@@ -353,9 +375,16 @@ class Tables:
         apostrophes = hijri["apostrophes"]
         self.h_patterns = {int(num): _hijri_month_pattern(e, apostrophes) for num, e in hijri["months"].items()}
         self.h_months = [(num, re.compile(p, re.IGNORECASE)) for num, p in sorted(self.h_patterns.items())]
-        self.h_names = {int(num): e["name"] for num, e in hijri["months"].items()}
+        hijri_starts = {_hijri_start(v, apostrophes) for e in hijri["months"].values()
+                        for v in (*e.get("names", []), *e.get("stems", []))}
 
-        gm = f"(?:{_alt(full)}|{_alt(abbr)}\\.?)(?!\\w)"
+        gm = f"(?:{_alt(full)}|{_alt(abbr)}\\.?+)(?!\\w)"  # "Sept." keeps its dot: no backtracking to "Sept"
+        self.alternatives = self._alternatives(g, gm)
+        self._build_dispatch(g, gm, hijri_starts)
+
+    def _alternatives(self, g: dict[str, Any], gm: str) -> dict[str, str]:
+        """The alternatives, in priority order: where two match at the same place, the first wins."""
+        r = g["relative"]
         hm = "(?:" + "|".join(self.h_patterns[k] for k in sorted(self.h_patterns)) + ")(?!\\w)"
         wd = _alt(self.weekdays) + r"(?!\w)"
         ordw = _alt(self.ordinals) + r"(?!\w)"
@@ -383,7 +412,7 @@ class Tables:
         fwd_final = [w for w in r["forward"] if w in r["clause_final_only"]]
         number = f"(?:{_alt(list(r['approximate_numbers']) + list(r['numbers']))}|{_NB}\\d{{1,3}}(?!\\d))"
 
-        alts = {
+        return {
             "yr": f"(?P<yr_o>{openers})\\s+(?P<yr_a>{_YG4}){conn('yr')}(?P<yr_b>{_YG4})",
             "r2": (f"(?:(?P<r2_o>{openers})\\s+)?(?:the\\s+)?{_NB}(?P<r2_a>{_DAY}){_ORDSUF}(?:\\s+of)?\\s+"
                    f"(?:(?P<r2_gm1>{gm})|(?P<r2_hm1>{hm}))(?:,?\\s+(?P<r2_y1>\\d{{4}})(?!\\w)(?:{_ERA_G}|{_ERA_H}))?"
@@ -409,8 +438,8 @@ class Tables:
                    f"(?:(?P<mr_gm>{gm})|(?P<mr_hm>{hm}))(?![\\s,]+(?:of\\s+)?\\d)"),
             "mo": (f"{_alt(g['month_triggers'])}\\s+(?:(?P<mo_gm>{gm})|(?P<mo_hm>{hm}))"
                    f"(?!,?\\s+(?:of\\s+)?\\d{{4}}(?!\\d))(?!\\s+(?:the\\s+)?\\d{{1,2}}{_ORDSUF},?\\s+\\d{{4}}(?!\\d))"),
-            "ye": f"{_NB}(?P<ye_y>\\d{{3,4}})\\s*(?P<ye_e>(?-i:AH|A\\.H\\.|H|CE|C\\.E\\.|AD|A\\.D\\.))(?!\\w)",
-            "ya": (f"{_alt(g['year_triggers'])}\\s+(?P<ya_y>{_YG4})(?!\\s*(?-i:AH|A\\.H\\.|H|CE|C\\.E\\.|AD|A\\.D\\.)(?!\\w))"
+            "ye": f"{_NB}(?P<ye_y>\\d{{3,4}})\\s*(?P<ye_e>{_ERAS})(?!\\w)",
+            "ya": (f"{_alt(g['year_triggers'])}\\s+(?P<ya_y>{_YG4})(?!\\s*{_ERAS}(?!\\w))"
                    f"(?!\\s*{_DASH}\\s*\\d)(?![.,:/]\\d)(?!['’]s)"),
             "rp": f"{_alt(r['periods'])}(?!\\w)",
             "rt": f"{_alt(r['earlier_in_period'])}(?!\\w)",
@@ -424,12 +453,14 @@ class Tables:
             "wk": (f"(?:(?P<wk_r>{_alt(r['weekday_last'])})\\s+)?(?P<wk_d>{wd})"
                    f"(?!\\s+(?-i:{papers})(?!\\w))(?:\\s+{parts}(?!\\w))?"),
         }
+
+    def _build_dispatch(self, g: dict[str, Any], gm: str, hijri_starts: set[str]) -> None:
         # Dispatch on the first token: a digit, one of the first words of an alternative, or the
         # first letters of a Hijri month name. Only the alternatives that can start with that token
         # are tried there, in the order above (the first that matches wins). A common first word
         # ("the", "in", "a") is a trigger only when a word that can follow it does ("the" + "next").
-        hijri_starts = {_hijri_start(v, apostrophes) for e in hijri["months"].values()
-                        for v in (*e.get("names", []), *e.get("stems", []))}
+        r, alts = g["relative"], self.alternatives
+        wd = _alt(self.weekdays) + r"(?!\w)"
         digit, month = r"\d", f"{gm}|{_alt(hijri_starts)}"
         unit = _alt(r["units"]) + r"(?!\w)"
         ordinal_starts = _alt(_first_words(self.ordinals)) + r"(?!\w)"
@@ -456,7 +487,7 @@ class Tables:
             "ro": [(r["open_ended"], None)],
             "wk": [(r["weekday_last"], [wd]), (weekdays, None)],
         }
-        assert begins.keys() == alts.keys()
+        assert begins.keys() == alts.keys(), "every alternative needs its first tokens"
         keys: dict[str, set[str]] = {name: set() for name in alts}  # alternative -> first tokens
         follow: dict[str, tuple[set[str], set[str]] | None] = {}  # first word -> (next words, next patterns)
         for name, entries in begins.items():
@@ -487,7 +518,6 @@ class Tables:
             options = [f"{_alt(nxt[0])}(?!\\w)"] if nxt[0] else []
             return [*_atoms(word), f"(?={sep}(?:{'|'.join(options + sorted(nxt[1]))}))"]
 
-        self.alternatives = alts
         self.trigger = re.compile(
             f"(?<!\\w)(?:{_NB}(?P<d>\\d)|(?P<w>{_trie(trigger_atoms(w) for w in follow)})|(?P<h>{_alt(hijri_starts)}))",
             re.IGNORECASE)
@@ -532,7 +562,7 @@ def _hijri_start(variant: str, apostrophes: str) -> str:
             break
         if not letters.endswith(c):
             letters += c
-    return letters[:2] if len(letters) == 3 and letters[1] == letters[2] else letters
+    return letters
 
 
 def _norm(phrase: str) -> str:
@@ -771,7 +801,6 @@ class _Cand:
 
 @dataclass(frozen=True)
 class _Ctx:
-    text: str
     tables: Tables
     cal: _HijriCalendar
     published: dt.date | None
@@ -920,7 +949,7 @@ def _h_num(m: re.Match[str], ctx: _Ctx) -> _Cand | None:
         ylen = len(c)
         if m.group("num_s") == "-" and ylen == 2:
             return None  # 12-05-16 is too easily something else
-        if m.group("num_s") == "." and (len(m.group("num_a")) < 2 or len(m.group("num_b")) < 2):
+        if m.group("num_s") == "." and ylen == 2 and (len(m.group("num_a")) < 2 or len(m.group("num_b")) < 2):
             return None  # 2.1.16 is a version number; 02.01.16 is a date
         y = _year(c, ctx)
         orders = [(b, a), (a, b)] if ctx.day_first else [(a, b), (b, a)]
@@ -934,9 +963,9 @@ def _h_num(m: re.Match[str], ctx: _Ctx) -> _Cand | None:
     cal = Calendar.HIJRI if hijri else Calendar.GREGORIAN
     for mo, d in orders:
         if 1 <= mo <= 12 and 1 <= d <= _max_day(cal, mo):
-            needs, build = _day_builder(cal, ctx, mo, d, mo, d, y)
-            if build() is not None:
-                return _Cand("absolute", m.span("num"), cal, needs, build)
+            res = _day_builder(cal, ctx, mo, d, mo, d, y)[1]()
+            if res is not None:  # the first order that is a real date
+                return _Cand("absolute", m.span("num"), cal, "none", lambda: res)
     return None
 
 
@@ -1111,7 +1140,7 @@ _HANDLERS: dict[str, Callable[[re.Match[str], _Ctx], _Cand | None]] = {
 # Paragraphs
 
 
-_BLANK = re.compile(r"\n(?:[^\S\n]*\n)+")
+_BLANK = r"\n(?:[^\S\n]*\n)+"  # a blank line (compiled and cached by the re module on first use)
 _HEADING_END = tuple(".,;:!?([/" + _DASHES.replace("\\", ""))
 
 
@@ -1133,8 +1162,9 @@ def _is_heading(first: str, rest: list[str]) -> bool:
 def paragraph_starts(text: str) -> list[int]:
     """Offsets where paragraphs start: after blank lines, and after a heading line."""
     starts = [0]
-    block_starts = [0] + [m.end() for m in _BLANK.finditer(text)]
-    block_ends = [m.start() for m in _BLANK.finditer(text)] + [len(text)]
+    blanks = list(re.finditer(_BLANK, text))
+    block_starts = [0] + [m.end() for m in blanks]
+    block_ends = [m.start() for m in blanks] + [len(text)]
     for bs, be in zip(block_starts, block_ends):
         if bs:
             starts.append(bs)
@@ -1145,10 +1175,11 @@ def paragraph_starts(text: str) -> list[int]:
         offset = bs
         for i, line in enumerate(lines):
             following = lines[i + 1:]
-            if following and ((i == 0 and _is_heading(line, following)) or line.lstrip().startswith("#")):
-                starts.append(offset + len(line) + 1)
+            if line.lstrip().startswith("#") or (i == 0 and following and _is_heading(line, following)):
                 if i:
                     starts.append(offset)
+                if following:
+                    starts.append(offset + len(line) + 1)
             offset += len(line) + 1
     return sorted(set(starts))
 
@@ -1169,18 +1200,12 @@ def find_dates(text: str, *, published: dt.date | None, hijri_calendar: str = "t
     if isinstance(published, dt.datetime):
         published = published.date()
     tables = load_tables()
-    ctx = _Ctx(text, tables, _HijriCalendar(hijri_calendar), published, day_first, text.lower() != text)
+    ctx = _Ctx(tables, _HijriCalendar(hijri_calendar), published, day_first, text.lower() != text)
 
     cands: list[_Cand] = []
     pos = 0
-    by_word, by_class = tables.by_word, tables.by_class
-    for t in tables.trigger.finditer(text):  # see Tables.patterns_at
-        at = t.start()
-        if at < pos:
-            continue
-        kind = t.lastgroup
-        pattern = by_word[t.group().lower()] if kind == "w" else by_class[kind]  # type: ignore[index]
-        if (m := pattern.match(text, at)) is None:
+    for at, pattern in tables.patterns_at(text):
+        if at < pos or (m := pattern.match(text, at)) is None:
             continue
         cand = _HANDLERS[m.lastgroup](m, ctx)  # type: ignore[index]
         if cand is not None:  # else: try again at the next possible start inside the match
@@ -1225,10 +1250,15 @@ def find_dates(text: str, *, published: dt.date | None, hijri_calendar: str = "t
     return out
 
 
-def parse_date(expression: str, *, published: dt.date | None = None, hijri_calendar: str = "tabular",
+def parse_date(expression: str, *, published: dt.date | None, hijri_calendar: str = "tabular",
                day_first: bool = True) -> DateValue | None:
-    """The first date in ``expression`` (a bare year or month name counts), or None. Never raises."""
+    """The first date in ``expression`` (a bare year or month name counts), or None.
+
+    Never raises: bad input or options give None. Spans are offsets into ``expression``.
+    """
     if not isinstance(expression, str) or not expression.strip():
+        return None
+    if published is not None and not isinstance(published, dt.date):
         return None
     try:
         found = find_dates(expression, published=published, hijri_calendar=hijri_calendar, day_first=day_first)
