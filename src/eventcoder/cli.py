@@ -161,6 +161,33 @@ def evaluate_muc4(split, data_dir, predictions_out, fmt, limit):
         render_report(report)
 
 
+@evaluate.command("samples")
+@click.option("--expected-dir", type=click.Path(file_okay=False), default="tests/data/expected", show_default=True,
+              help="Hand-coded expected records, one YAML file per sample report.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--show-mismatches", is_flag=True, help="List every field that differs from the expected record.")
+def evaluate_samples_cmd(expected_dir, fmt, show_mismatches):
+    """Score the bundled sample reports against their hand-coded expected records."""
+    from .scoring import evaluate_samples
+
+    try:
+        score = evaluate_samples(Path(expected_dir))
+    except EventcoderError as exc:
+        _fail(exc)
+    report = score.as_dict()
+    if fmt == "json":
+        click.echo(json.dumps(report, indent=2))
+    else:
+        inc = report["incidents"]
+        click.echo(f"incidents: {inc['matched']} matched of {inc['expected']} expected and {inc['predicted']} predicted: "
+                   f"P {inc['p']} R {inc['r']} F1 {inc['f1']}")
+        for name, acc in report["field_accuracy"].items():
+            click.echo(f"  {name:<20} {acc:5.1f}% of matched incidents correct")
+    if show_mismatches:
+        for line in score.mismatches:
+            click.echo(line)
+
+
 @cli.group()
 def codebook() -> None:
     """List and explain the codebooks (versioned YAML data)."""

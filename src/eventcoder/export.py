@@ -173,7 +173,7 @@ def _format_date(d: DateValue | None) -> str:
 def _format_place(loc: Location | None) -> str:
     if loc is None:
         return "?"
-    parts = [p for p in (loc.name, loc.admin1, loc.country) if p]
+    parts = [p for p in (loc.name or loc.text, loc.admin1, loc.country) if p]
     # drop repeats ("Baghdad, Baghdad, IQ" -> "Baghdad, IQ")
     parts = [p for i, p in enumerate(parts) if p not in parts[:i]]
     return ", ".join(parts) if parts else (loc.text or "?")

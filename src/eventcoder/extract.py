@@ -386,11 +386,9 @@ class RuleExtractor:
     def _date(self, act: _Act) -> DateValue | None:
         return act.date.value if act.date is not None else None
 
-    def _location(self, text: str, act: _Act, fallback: Span | None) -> Location | None:
+    def _location(self, text: str, act: _Act) -> Location | None:
         if act.place is None:
-            if fallback is None:
-                return None
-            act.place = (fallback, False)  # a wire story's dateline city, when the act names no place
+            return None
         (a, b), near = act.place
         return Location(
             text=text[a:b],
@@ -421,8 +419,10 @@ class RuleExtractor:
         text = doc.text
         lx = self.lexicon
         perps = self._perpetrators(text, act)
-        if group is not None and all(p.text.lower() != group.text.lower() for p in perps):
-            perps = [group, *perps]
+        # the group that claims the acts is their perpetrator, as GTD codes it (with the claim kept)
+        claimer = group or claimed_by
+        if claimer is not None and not any(p.kind == ActorKind.ORGANIZATION and p.category != "state_forces" for p in perps):
+            perps = [claimer, *perps]
         targets = self._targets(text, act, perps)
         sub_event_type = act.sub_event_type
         categories = {t.category for t in targets if t.category != "unknown"}
@@ -435,8 +435,7 @@ class RuleExtractor:
         evidence = tuple(an.sentence.span for an in act.analyses)
         stance = Stance.CLAIMED if doc.source_kind == SourceKind.CLAIM else Stance.REPORTED
         date = self._date(act)
-        dl = dateline(text)
-        location = self._location(text, act, _dateline_place(text, dl[1]) if dl else None)
+        location = self._location(text, act)
         filled = sum(x is not None and x != [] for x in (date, location, perps or None, targets or None, weapons or None, killed or injured or combined))
         return Incident(
             doc_id=doc.doc_id,
@@ -494,7 +493,12 @@ class RuleExtractor:
             dates = [d for d in dates if not (d.value.spans and dl[0][0] <= d.value.spans[0][0] < dl[0][1])]
         ents = self.entities.entities(text) if self.entities is not None else []
         analyses = [self._analyse(text, s, dates, lowercase, ents, dl[0] if dl else None) for s in segment(text)]
-        acts = self._merge_same(text, self._group(text, analyses))
+        acts = self._group(text, analyses)
+        if dl is not None:  # a wire story's acts that name no place happened at its dateline city
+            for act in acts:
+                if act.place is None:
+                    act.place, act.place_from_context = (_dateline_place(text, dl[1]), False), True
+        acts = self._merge_same(text, acts)
         claimed_by, group = self._claimed_by(text, doc, analyses)
         return [self._incident(doc, act, claimed_by, group) for act in acts]
 

@@ -150,3 +150,20 @@ def score_samples(results: Iterable[tuple[Document, list[Incident]]], expected: 
                 else:
                     score.mismatches.append(f"{doc.doc_id}#{i} {name}: got {got!r}, expected {want!r}")
     return score
+
+
+def evaluate_samples(expected_dir: Path, pipeline: Any = None) -> SampleScore:
+    """Code the bundled sample reports and score them against ``expected_dir``."""
+    from .pipeline import Pipeline
+    from .sample_reports import load_samples
+
+    if not expected_dir.is_dir():
+        from .errors import DataNotFound
+
+        raise DataNotFound(
+            f"no expected records at {expected_dir}",
+            fix="run from the repository root or pass --expected-dir tests/data/expected",
+        )
+    pipeline = pipeline or Pipeline()
+    results = [(doc, list(pipeline.process(doc).incidents)) for doc in load_samples()]
+    return score_samples(results, load_expected(expected_dir))

@@ -13,7 +13,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from eventcoder.errors import ConfigError
@@ -147,6 +147,7 @@ AFTER = [", ", ". ", "; ", " -- ", "\n", ") "]
 
 
 @settings(max_examples=300, deadline=None)
+@example(phrase="sometime later", prefix=["a"], suffix=[], before=" ", after=", ", published=None)
 @given(
     phrase=st.sampled_from(PHRASES),
     prefix=st.lists(st.sampled_from(NEUTRAL), max_size=6),

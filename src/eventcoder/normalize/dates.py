@@ -448,7 +448,7 @@ class Tables:
                    f"|(?P<rc_f>{_alt(fwd_free)}|{_alt(fwd_final)}{_CLAUSE_END}))(?!\\w)"),
             "rf": (f"(?P<rf_p>{_alt(fixed_free)}(?!\\w)|{_alt(fixed_final)}{_CLAUSE_END})"
                    f"(?:\\s+{parts}(?!\\w))?"),
-            "ro": (f"(?<!\\ba\\s)(?<!\\bthe\\s)(?P<ro_p>{_alt(r['open_ended'])})(?!\\w)"
+            "ro": (f"(?P<ro_p>{_alt(r['open_ended'])})(?!\\w)"
                    f"(?!\\s+(?:than|date|stage|time|this|next|in\\s+the|that)\\b)"),
             "wk": (f"(?:(?P<wk_r>{_alt(r['weekday_last'])})\\s+)?(?P<wk_d>{wd})"
                    f"(?!\\s+(?-i:{papers})(?!\\w))(?:\\s+{parts}(?!\\w))?"),
@@ -1102,8 +1102,14 @@ def _h_rf(m: re.Match[str], ctx: _Ctx) -> _Cand | None:
     return _Cand("relative", m.span("rf"), Calendar.GREGORIAN, "anchor", _shift_days(n, n))
 
 
+_ARTICLE_BEFORE = r"(?<!\w)(?:a|an|the)\s+\Z"
+
+
 def _h_ro(m: re.Match[str], ctx: _Ctx) -> _Cand | None:
-    lo, hi = ctx.tables.open[_norm(m.group("ro_p"))]
+    phrase = _norm(m.group("ro_p"))
+    if " " not in phrase and re.search(_ARTICLE_BEFORE, m.string[max(0, m.start() - 8):m.start()], re.IGNORECASE):
+        return None  # "a later date", "the later attack": an adjective
+    lo, hi = ctx.tables.open[phrase]
     return _Cand("relative", m.span("ro"), Calendar.GREGORIAN, "anchor", _shift_days(lo, hi))
 
 
