@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TextIO
 
 from .errors import ConfigError
-from .records import Count, DatePrecision, DateValue, Incident, Location, Qualifier, Rejected, to_dict
+from .records import Count, DatePrecision, DateValue, Incident, Location, Qualifier, Rejected, Stance, to_dict
 
 # Cells starting with one of these are read as formulas by spreadsheets.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -222,6 +222,10 @@ def render_table(
 
 
 def _format_stance(inc: Incident) -> str:
-    if inc.claimed_by is not None:
-        return f"{inc.stance.value} by {inc.claimed_by.text}"
-    return inc.stance.value
+    """``claimed by X`` for a claim's own records; ``reported; claimed by X`` when a report
+    says that a group claimed the act."""
+    if inc.claimed_by is None:
+        return inc.stance.value
+    if inc.stance is Stance.CLAIMED:
+        return f"claimed by {inc.claimed_by.text}"
+    return f"{inc.stance.value}; claimed by {inc.claimed_by.text}"
