@@ -205,7 +205,7 @@ def render_table(
         ("date", lambda i: _format_date(i.date), {"no_wrap": True}),
         ("place", lambda i: _format_place(i.location), {}),
         ("type", lambda i: i.sub_event_type or i.event_type or "?", {}),
-        ("perpetrator", lambda i: _join(a.text for a in i.perpetrators) or "?", {}),
+        ("perpetrator", lambda i: _join(a.text for a in i.main_perpetrators) or "?", {}),
         ("killed", lambda i: format_count(i.fatalities), {"justify": "right"}),
         ("injured", lambda i: format_count(i.injuries), {"justify": "right"}),
     ]

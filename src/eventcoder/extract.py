@@ -324,10 +324,17 @@ class RuleExtractor:
                     prev = out[key]
                     out[key] = dataclasses.replace(prev, spans=prev.spans + (hit.span,))
                 else:
-                    out[key] = Actor(text=phrase, kind=kind, category=category, spans=(hit.span,))
+                    out[key] = Actor(text=phrase, kind=kind, category=category, spans=(hit.span,),
+                                     generic=kind == ActorKind.INDIVIDUAL)
+            # "the istishhadi brother Abu Hafs al-Shami": the name after a perpetrator word
+            for a, b in an.persons:
+                if any(0 <= a - h.end <= 12 and re.fullmatch(r"\s*(?:brother|fighter|member|named|called|,)?\s*", text[h.end : a])
+                       for h in an.individuals):
+                    out.setdefault(text[a:b].lower(), Actor(text=text[a:b], kind=ActorKind.INDIVIDUAL, spans=((a, b),)))
         # a phrase inside a longer one (guerrillas / urban guerrillas) is the same actor
         actors = list(out.values())
-        return [a for a in actors if not any(a is not b and a.text.lower() in b.text.lower() and a.spans[0][0] >= b.spans[0][0] and a.spans[0][1] <= b.spans[0][1] for b in actors)]
+        actors = [a for a in actors if not any(a is not b and a.text.lower() in b.text.lower() and a.spans[0][0] >= b.spans[0][0] and a.spans[0][1] <= b.spans[0][1] for b in actors)]
+        return actors
 
     def _targets(self, text: str, act: _Act, perps: list[Actor]) -> list[Target]:
         perp_spans = {sp for p in perps for sp in p.spans}
@@ -354,6 +361,8 @@ class RuleExtractor:
             for a, b in an.persons:
                 if any(ps[0] <= a < ps[1] or a <= ps[0] < b for ps in perp_spans):
                     continue
+                if b <= first_trigger and not re.match(r"\s+(?:were|was|had been|have been)\b", text[b : b + 20]):
+                    continue
                 if _SPEAKER.match(text[b : b + 25].lstrip()) or re.search(r"according to\s*$", text[max(0, a - 15) : a]):
                     continue
                 title = [h for h in an.targets if h.extra == "human" and 0 <= a - h.end <= 3]
@@ -364,6 +373,12 @@ class RuleExtractor:
 
     def _weapons(self, text: str, act: _Act) -> list[Weapon]:
         out: dict[str, Weapon] = {}
+        if act.sub_event_type == "air_drone_strike" and not any(h.code == "aircraft" for an in act.analyses for h in an.weapons):
+            for an in act.analyses:  # "an air strike": the trigger itself names the weapon
+                for t in an.strong:
+                    if t.code == "air_drone_strike":
+                        out.setdefault(text[t.start : t.end].lower(), Weapon(text=text[t.start : t.end], category="aircraft", spans=(t.span,)))
+                        break
         for an in act.analyses:
             for hit in an.weapons:
                 phrase = text[hit.start : hit.end]

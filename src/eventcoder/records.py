@@ -163,6 +163,7 @@ class Actor:
     kind: ActorKind = ActorKind.ORGANIZATION
     category: str | None = None  # neutral codebook category (actor codebook)
     spans: tuple[Span, ...] = ()
+    generic: bool = False  # a description ("gunmen", "the attackers"), not a name
 
 
 @dataclass(frozen=True)
@@ -245,6 +246,12 @@ class Incident:
                 "incident_id",
                 "inc-" + content_hash(self.doc_id, f"{first[0]}:{first[1]}", self.sub_event_type, extractor),
             )
+
+    @property
+    def main_perpetrators(self) -> tuple[Actor, ...]:
+        """The most specific perpetrators: the named ones, or the descriptions when none is named."""
+        named = tuple(p for p in self.perpetrators if not p.generic)
+        return named or self.perpetrators
 
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)

@@ -73,7 +73,7 @@ FIELDS = {
     "killed_or_injured": (lambda i, t: _count(i.killed_or_injured), lambda e: _expected_count(e.get("killed_or_injured"))),
     "suicide": (lambda i, t: i.suicide, lambda e: bool(e.get("suicide", False))),
     "perpetrators": (
-        lambda i, t: frozenset(p.text.lower() for p in i.perpetrators),
+        lambda i, t: frozenset(p.text.lower() for p in i.main_perpetrators),
         lambda e: frozenset(p.lower() for p in e.get("perpetrators") or []),
     ),
     "weapon_categories": (
