@@ -506,8 +506,13 @@ class RuleExtractor:
         dl = dateline(text)
         if dl is not None:  # the dateline's date is when the report was filed, not when the act happened
             dates = [d for d in dates if not (d.value.spans and dl[0][0] <= d.value.spans[0][0] < dl[0][1])]
-        ents = self.entities.entities(text) if self.entities is not None else []
-        analyses = [self._analyse(text, s, dates, lowercase, ents, dl[0] if dl else None) for s in segment(text)]
+        sentences = segment(text)
+        ents: list = []
+        if self.entities is not None:
+            # the model runs only where it can matter: sentences with an event trigger, and headers
+            wanted = [s.span for s in sentences if s.is_header or self.lexicon.triggers.pattern.search(text, s.start, s.end)]
+            ents = self.entities.entities(text, _merge_adjacent(wanted)) if wanted else []
+        analyses = [self._analyse(text, s, dates, lowercase, ents, dl[0] if dl else None) for s in sentences]
         acts = self._group(text, analyses)
         if dl is not None:  # a wire story's acts that name no place happened at its dateline city
             for act in acts:
@@ -533,3 +538,14 @@ def _dateline_place(text: str, span: Span) -> Span:
     a, b = span
     comma = text.find(",", a, b)
     return (a, comma if comma != -1 else b)
+
+
+def _merge_adjacent(spans: list[Span], gap: int = 3) -> list[Span]:
+    """Join spans separated by at most ``gap`` characters, so the model sees whole passages."""
+    out: list[Span] = []
+    for a, b in spans:
+        if out and a - out[-1][1] <= gap:
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out

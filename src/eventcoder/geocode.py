@@ -30,19 +30,23 @@ GAZETTEER_VERSION = "geonames-cities15000+pycountry+overlay.v1"
 _WORD = re.compile(r"[\w'’ʿʾ-]+")
 _ARTICLE = re.compile(r"^(?:a[lnrstdz]|as[hs]?|e[l]|ad|at|az|ar|an)[-\s]+", re.IGNORECASE)
 _APOSTROPHES = "'’‘ʿʾ`´"
+_DROP_APOSTROPHES = str.maketrans("", "", _APOSTROPHES)
+_THE = re.compile(r"^the\s+")
+_DASHES = re.compile(r"[-\s]+")
+_NON_WORD = re.compile(r"[^\w ]")
 
 
+@functools.lru_cache(maxsize=65536)
 def normalize_place(name: str) -> str:
     """Fold a place name for matching: ASCII, lower case, no apostrophes or leading article."""
     s = unicodedata.normalize("NFKD", name)
-    s = "".join(c for c in s if not unicodedata.combining(c))
-    for a in _APOSTROPHES:
-        s = s.replace(a, "")
-    s = s.lower().strip()
-    s = re.sub(r"^the\s+", "", s)
+    if not s.isascii():
+        s = "".join(c for c in s if not unicodedata.combining(c))
+    s = s.translate(_DROP_APOSTROPHES).lower().strip()
+    s = _THE.sub("", s)
     s = _ARTICLE.sub("", s)
-    s = re.sub(r"[-\s]+", " ", s)
-    s = re.sub(r"[^\w ]", "", s)
+    s = _DASHES.sub(" ", s)
+    s = _NON_WORD.sub("", s)
     return s.strip()
 
 

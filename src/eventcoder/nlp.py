@@ -45,6 +45,12 @@ class EntityFinder:
     def __getstate__(self):  # the model is rebuilt after unpickling (batch workers)
         return {"model": self.model, "_nlp": None}
 
-    def entities(self, text: str) -> list[Entity]:
-        doc = self.nlp(text)
-        return [Entity(e.start_char, e.end_char, e.label_) for e in doc.ents if e.label_ in LABELS]
+    def entities(self, text: str, spans: list[tuple[int, int]] | None = None) -> list[Entity]:
+        """Named entities of ``text``, or only of the given ``(start, end)`` pieces of it
+        (offsets are always into ``text``)."""
+        if spans is None:
+            spans = [(0, len(text))]
+        out: list[Entity] = []
+        for (a, _), doc in zip(spans, self.nlp.pipe(text[a:b] for a, b in spans)):
+            out.extend(Entity(a + e.start_char, a + e.end_char, e.label_) for e in doc.ents if e.label_ in LABELS)
+        return out
