@@ -14,52 +14,16 @@ from eventcoder.errors import ConfigError
 from eventcoder.export import FLAT_COLUMNS, format_count, render_table, write_csv, write_jsonl
 from eventcoder.records import (
     Actor,
-    Coding,
     Count,
     DatePrecision,
     DateValue,
     Incident,
     Location,
-    LocationPrecision,
-    Materiel,
-    MaterielEffect,
     Qualifier,
     Rejected,
-    SourceKind,
     Stance,
-    Target,
-    TargetKind,
-    Weapon,
 )
-
-
-def make_incident(**kw) -> Incident:
-    fields = dict(
-        doc_id="doc-1",
-        event_type="Explosions/Remote violence",
-        sub_event_type="Suicide bomb",
-        evidence=((0, 40),),
-        source="reuters",
-        source_kind=SourceKind.NEWS,
-        stance=Stance.REPORTED,
-        date=DateValue(dt.date(2024, 3, 5), dt.date(2024, 3, 5), DatePrecision.DAY, spans=((41, 48),)),
-        location=Location("near Baqubah", name="Baqubah", admin1="Diyala", country="IQ", lat=33.75, lon=44.66,
-                          precision=LocationPrecision.NEAR),
-        perpetrators=(Actor("Islamic State"), Actor("a local cell")),
-        targets=(Target("soldiers", TargetKind.HUMAN, "military"), Target("checkpoint", TargetKind.PHYSICAL, "checkpoint")),
-        weapons=(Weapon("car bomb", "vbied"),),
-        suicide=True,
-        fatalities=Count(7, 7),
-        injuries=Count(10, 15),
-        materiel=(
-            Materiel("bmp", Count(5, 5), MaterielEffect.DESTROYED),
-            Materiel("tank", Count(14, 14), MaterielEffect.CAPTURED),
-        ),
-        confidence=0.8,
-        coding=Coding("acled", "2023.1", "rules.v1"),
-    )
-    fields.update(kw)
-    return Incident(**fields)
+from factories import make_incident, span
 
 
 def read_csv(text: str) -> list[dict[str, str]]:
@@ -121,8 +85,9 @@ def test_write_jsonl_one_line_per_record_even_with_newlines():
 
 def test_csv_columns_and_values():
     out = io.StringIO(newline="")
+    second_claim = Actor("IS", spans=(span("Islamic State"),))
     assert write_csv([make_incident(), make_incident(evidence=((50, 60),), fatalities=None, location=None, date=None,
-                                                     claimed_by=Actor("IS"), stance=Stance.CLAIMED)], out) == 2
+                                                     claimed_by=second_claim, stance=Stance.CLAIMED)], out) == 2
     rows = read_csv(out.getvalue())
     assert tuple(rows[0]) == FLAT_COLUMNS
     for name in ("incident_id", "doc_id", "source", "source_kind", "stance", "claimed_by", "event_type",
@@ -134,18 +99,26 @@ def test_csv_columns_and_values():
                  "confidence"):
         assert name in FLAT_COLUMNS
     first, second = rows
+    assert (first["source"], first["source_kind"], first["stance"], first["claimed_by"]) == (
+        "reuters", "news", "reported", "Islamic State")
+    assert (first["event_type"], first["sub_event_type"]) == ("explosions_remote_violence", "suicide_bomb")
     assert first["perpetrators"] == "Islamic State; a local cell"
-    assert first["targets"] == "soldiers; checkpoint"
-    assert first["target_categories"] == "military; checkpoint"
-    assert first["weapon_categories"] == "vbied"
+    assert first["targets"] == "soldiers; police checkpoint"
+    assert first["target_categories"] == "military; police_security"
+    assert first["weapons"] == "car bomb"
+    assert first["weapon_categories"] == "explosives_vehicle"
     assert first["materiel"] == "5 bmp destroyed; 14 tank captured"
     assert (first["fatalities_low"], first["fatalities_high"], first["fatalities_qualifier"]) == ("7", "7", "exact")
     assert (first["injuries_low"], first["injuries_high"]) == ("10", "15")
     assert first["killed_or_injured_low"] == "" and first["killed_or_injured_qualifier"] == ""
     assert (first["date_start"], first["date_precision"], first["date_calendar"]) == ("2024-03-05", "day", "gregorian")
+    assert first["date_year_inferred"] == "true"
+    assert (first["location_text"], first["location_name"], first["admin1"], first["country"]) == (
+        "near Baqubah", "Baqubah", "Diyala", "IQ")
     assert (first["lat"], first["lon"], first["location_precision"]) == ("33.75", "44.66", "near")
     assert first["suicide"] == "true" and first["confidence"] == "0.8"
-    assert (first["codebook"], first["codebook_version"], first["extractor"]) == ("acled", "2023.1", "rules.v1")
+    assert (first["codebook"], first["codebook_version"], first["extractor"]) == (
+        "event_types@1.0.0;weapons@1.0.0", "1.0.0", "rules.v1")
     assert second["stance"] == "claimed" and second["claimed_by"] == "IS"
     assert second["date_start"] == second["location_name"] == second["fatalities_low"] == ""
 
@@ -193,11 +166,14 @@ def render(incidents, **kw) -> str:
 
 def test_table_columns_and_counts():
     text = render([make_incident(), make_incident(evidence=((9, 10),), fatalities=Count(14, None, Qualifier.MORE_THAN),
-                                                 injuries=None, stance=Stance.CLAIMED, claimed_by=Actor("IS"))])
+                                                 injuries=None, stance=Stance.CLAIMED,
+                                                 claimed_by=Actor("IS", spans=(span("Islamic State"),)))])
     for header in ("date", "place", "type", "perpetrator", "killed", "injured", "stance"):
         assert header in text
-    assert "2024-03-05" in text and "Baqubah, Diyala, IQ" in text and "Suicide bomb" in text
+    assert "2024-03-05*" in text and "Baqubah, Diyala, IQ" in text and "suicide_bomb" in text
     assert "10-15" in text and ">14" in text and "?" in text and "claimed by IS" in text
+    assert "reported; claimed by Islamic State" in text
+    assert "a local cell" not in text  # a generic description gives way to the named perpetrator
     assert "killed or injured" not in text
 
 

@@ -11,72 +11,20 @@ import pytest
 
 from eventcoder.errors import ConfigError, StoreError
 from eventcoder.records import (
-    Actor,
     Calendar,
-    Coding,
     Count,
     DatePrecision,
     DateValue,
-    Document,
     Incident,
-    Location,
-    LocationPrecision,
-    Materiel,
-    MaterielEffect,
     Qualifier,
     Rejected,
-    SourceKind,
     Stance,
-    Target,
-    TargetKind,
-    Weapon,
 )
 from eventcoder.store import MIGRATIONS, SCHEMA_VERSION, Store
+from factories import make_document, make_incident, span
 
-TEXT = (
-    "BAGHDAD, March 5 (Reuters) - A suicide car bomber killed 7 people and wounded 10 to 15 "
-    "near a checkpoint in Baqubah on Tuesday; Islamic State claimed the attack, saying it "
-    "destroyed 2 Humvees."
-)
-
-
-def make_doc(text: str = TEXT, **kw) -> Document:
-    kw.setdefault("source", "reuters")
-    return Document(text=text, published=dt.date(2024, 3, 5), source_kind=SourceKind.NEWS, origin="feed.jsonl:3", **kw)
-
-
-def make_incident(doc: Document, start: int = 14, sub: str = "Suicide bomb", **kw) -> Incident:
-    fields = dict(
-        doc_id=doc.doc_id,
-        event_type="Explosions/Remote violence",
-        sub_event_type=sub,
-        evidence=((start, start + 40), (100, 120)),
-        source=doc.source,
-        source_kind=doc.source_kind,
-        stance=Stance.CLAIMED,
-        claimed_by=Actor("Islamic State", spans=((130, 143),)),
-        date=DateValue(
-            dt.date(2024, 3, 5), dt.date(2024, 3, 5), DatePrecision.DAY, Calendar.GREGORIAN,
-            year_inferred=True, text="Tuesday", spans=((120, 127),),
-        ),
-        location=Location(
-            "Baqubah", name="Baqubah", admin1="Diyala", country="IQ", lat=33.7476, lon=44.6573,
-            precision=LocationPrecision.NEAR, spans=((110, 117),),
-        ),
-        perpetrators=(Actor("Islamic State", category="jihadist_group", spans=((130, 143),)),),
-        targets=(Target("checkpoint", TargetKind.PHYSICAL, "security_checkpoint", ((95, 105),)),),
-        weapons=(Weapon("car bomb", "vbied", ((40, 48),)),),
-        suicide=True,
-        suicide_spans=((30, 37),),
-        fatalities=Count(7, 7, Qualifier.EXACT, ((50, 51),)),
-        injuries=Count(10, 15, Qualifier.EXACT, ((75, 83),)),
-        killed_or_injured=None,
-        materiel=(Materiel("humvee", Count(2, 2), MaterielEffect.DESTROYED, "destroyed 2 Humvees", ((170, 189),)),),
-        confidence=0.82,
-        coding=Coding("acled", "2023.1", "rules.v1"),
-    )
-    fields.update(kw)
-    return Incident(**fields)
+# evidence of a second incident in the same document (a different id)
+LATER = ((60, 100),)
 
 
 @pytest.fixture
@@ -102,7 +50,7 @@ def test_schema_and_pragmas(tmp_path):
 
 def test_urls(tmp_path):
     with Store(f"sqlite:///{tmp_path}/u.db") as s:
-        s.put_document(make_doc())
+        s.put_document(make_document())
     assert (tmp_path / "u.db").exists()
     with pytest.raises(ConfigError, match="not supported yet; use a SQLite path"):
         Store("postgresql://user@localhost/events")
@@ -135,7 +83,7 @@ def test_newer_schema_is_refused(tmp_path):
 
 
 def test_document_round_trip_and_upsert(store):
-    doc = make_doc(title="Blast", hijri_calendar="umm_al_qura", day_first=False)
+    doc = make_document(title="Blast", hijri_calendar="umm_al_qura", day_first=False)
     store.put_document(doc)
     store.put_document(doc)
     assert list(store.documents()) == [doc]
@@ -145,41 +93,45 @@ def test_document_round_trip_and_upsert(store):
 
 
 def test_incident_round_trip(store):
-    doc = make_doc()
-    inc = make_incident(doc)
-    bare = Incident(doc_id=doc.doc_id, event_type="Battles", sub_event_type="Armed clash", evidence=((0, 7),))
+    doc = make_document()
+    inc = make_incident(doc.doc_id)
+    bare = Incident(doc_id=doc.doc_id, event_type="battles", sub_event_type="armed_clash", evidence=((0, 7),))
     combined = make_incident(
-        doc, start=60, sub="Remote explosive/landmine/IED", fatalities=None, injuries=None,
-        killed_or_injured=Count(80, None, Qualifier.APPROXIMATELY, ((60, 62),)),
-        date=DateValue(dt.date(2024, 3, 1), dt.date(2024, 3, 31), DatePrecision.MONTH, Calendar.HIJRI),
+        doc.doc_id, evidence=LATER, sub_event_type="remote_explosive", stance=Stance.CLAIMED,
+        fatalities=None, injuries=None, killed_or_injured=Count(80, None, Qualifier.APPROXIMATELY, ((60, 62),)),
+        date=DateValue(dt.date(2024, 3, 1), dt.date(2024, 3, 31), DatePrecision.MONTH, Calendar.HIJRI,
+                       text="March", spans=(span("March"),)),
         location=None,
     )
     store.put_document(doc)
     store.put_incidents(doc.doc_id, [inc, bare, combined])
     back = list(store.incidents(doc.doc_id))
     assert back == [inc, bare, combined]
-    assert back[0].fatalities.spans == ((50, 51),)
+    assert back[0].fatalities.spans == inc.fatalities.spans
+    (fatalities_span,) = back[0].fatalities.spans
+    assert doc.text[slice(*fatalities_span)] == "7"  # spans still point into the stored text
     assert isinstance(back[0].location.lat, float)
     assert list(store.incidents()) == back
-    row = store._db.execute(
-        "SELECT date_start, country, lat, fatalities_low, injuries_high, stance FROM incidents WHERE incident_id = ?",
-        (inc.incident_id,),
-    ).fetchone()
-    assert row == ("2024-03-05", "IQ", 33.7476, 7, 15, "claimed")
+    query = (
+        "SELECT date_start, country, lat, fatalities_low, injuries_high, stance FROM incidents WHERE incident_id = ?"
+    )
+    assert store._db.execute(query, (inc.incident_id,)).fetchone() == ("2024-03-05", "IQ", 33.75, 7, 15, "reported")
+    assert store._db.execute(query, (combined.incident_id,)).fetchone() == (
+        "2024-03-01", None, None, None, None, "claimed")
     assert json.loads(
         store._db.execute("SELECT record FROM incidents WHERE incident_id = ?", (inc.incident_id,)).fetchone()[0]
     ) == inc.to_dict()
 
 
 def test_rerun_upserts_without_duplicates(store):
-    doc = make_doc()
-    first = [make_incident(doc), make_incident(doc, start=60)]
+    doc = make_document()
+    first = [make_incident(doc.doc_id), make_incident(doc.doc_id, evidence=LATER)]
     for _ in range(3):
         store.put_document(doc)
         store.put_incidents(doc.doc_id, first)
     assert store.counts()["incidents"] == 2
     # a later run finds one incident only: the other one goes
-    store.put_incidents(doc.doc_id, [make_incident(doc, confidence=0.9)])
+    store.put_incidents(doc.doc_id, [make_incident(doc.doc_id, confidence=0.9)])
     (only,) = store.incidents()
     assert only.confidence == 0.9
     # re-putting the document keeps its incidents
@@ -190,47 +142,47 @@ def test_rerun_upserts_without_duplicates(store):
 
 
 def test_incidents_are_per_document(store):
-    a, b = make_doc("Report A."), make_doc("Report B.")
+    a, b = make_document("Report A."), make_document("Report B.")
     for d in (a, b):
         store.put_document(d)
-        store.put_incidents(d.doc_id, [make_incident(d)])
+        store.put_incidents(d.doc_id, [make_incident(d.doc_id)])
     store.put_incidents(a.doc_id, [])
     assert [i.doc_id for i in store.incidents()] == [b.doc_id]
     assert list(store.incidents(a.doc_id)) == []
 
 
 def test_incident_errors(store):
-    doc = make_doc()
+    doc = make_document()
     with pytest.raises(StoreError, match="put_document"):
-        store.put_incidents(doc.doc_id, [make_incident(doc)])  # document not stored yet
+        store.put_incidents(doc.doc_id, [make_incident(doc.doc_id)])  # document not stored yet
     store.put_document(doc)
     with pytest.raises(StoreError, match="belongs to document"):
-        store.put_incidents("other", [make_incident(doc)])
+        store.put_incidents("other", [make_incident(doc.doc_id)])
     with pytest.raises(StoreError, match="share the id"):
-        store.put_incidents(doc.doc_id, [make_incident(doc), make_incident(doc)])
+        store.put_incidents(doc.doc_id, [make_incident(doc.doc_id), make_incident(doc.doc_id)])
     assert store.counts()["incidents"] == 0
 
 
 def test_failed_write_rolls_back(store):
-    doc = make_doc()
+    doc = make_document()
     store.put_document(doc)
-    store.put_incidents(doc.doc_id, [make_incident(doc)])
+    store.put_incidents(doc.doc_id, [make_incident(doc.doc_id)])
     with pytest.raises(StoreError):
-        store.put_incidents(doc.doc_id, [make_incident(doc, confidence=float("nan"))])
+        store.put_incidents(doc.doc_id, [make_incident(doc.doc_id, confidence=float("nan"))])
     assert store.counts()["incidents"] == 1  # the old incidents are still there
 
 
 def test_transaction_groups_writes(store):
-    doc = make_doc()
+    doc = make_document()
     with pytest.raises(RuntimeError):
         with store.transaction():
             store.put_document(doc)
-            store.put_incidents(doc.doc_id, [make_incident(doc)])
+            store.put_incidents(doc.doc_id, [make_incident(doc.doc_id)])
             raise RuntimeError("extractor crashed")
     assert store.counts() == {"documents": 0, "incidents": 0, "rejected": 0, "runs": 0}
     with store.transaction():
         store.put_document(doc)
-        store.put_incidents(doc.doc_id, [make_incident(doc)])
+        store.put_incidents(doc.doc_id, [make_incident(doc.doc_id)])
     assert store.counts()["incidents"] == 1
 
 
@@ -244,12 +196,14 @@ INJECTIONS = [
 
 @pytest.mark.parametrize("payload", INJECTIONS)
 def test_sql_injection_text_is_stored_verbatim(store, payload):
-    doc = make_doc(text=f"Statement: {payload}\nNUL \u0000, bidi \u202e, zero-width \u200b", source=payload, title=payload)
+    doc = make_document(
+        text=f"Statement: {payload}\nNUL \u0000, bidi \u202e, zero-width \u200b", source=payload, title=payload
+    )
     safe_id = "id:'--;drop.table"  # allowed characters only, still SQL-looking
-    doc2 = make_doc(text=payload, doc_id=safe_id)
+    doc2 = make_document(text=payload, doc_id=safe_id)
     store.put_document(doc)
     store.put_document(doc2)
-    inc = make_incident(doc, sub=payload, event_type=payload)
+    inc = make_incident(doc.doc_id, sub_event_type=payload, event_type=payload, source=payload)
     store.put_incidents(doc.doc_id, [inc])
     store.put_rejected(Rejected("ingest", "E105", payload, origin=payload, doc_id=payload, text_preview=payload))
     assert store.document(doc.doc_id) == doc
@@ -290,20 +244,20 @@ def test_runs(store):
 
 def test_iteration_pages_and_interleaved_writes(store, monkeypatch):
     monkeypatch.setattr("eventcoder.store._PAGE", 3)
-    docs = [make_doc(f"Report {i}.") for i in range(10)]
+    docs = [make_document(f"Report {i}.") for i in range(10)]
     for d in docs:
         store.put_document(d)
     seen = []
     for d in store.documents():
         seen.append(d)
-        store.put_incidents(d.doc_id, [make_incident(d)])  # writing while reading
+        store.put_incidents(d.doc_id, [make_incident(d.doc_id)])  # writing while reading
     assert seen == docs
     assert len(list(store.incidents())) == 10
 
 
 def test_closed_store_and_pickle(tmp_path):
     s = Store(tmp_path / "p.db")
-    s.put_document(make_doc())
+    s.put_document(make_document())
     clone = pickle.loads(pickle.dumps(s))
     assert clone.counts()["documents"] == 1
     clone.close()
