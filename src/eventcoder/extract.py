@@ -361,8 +361,6 @@ class RuleExtractor:
             for a, b in an.persons:
                 if any(ps[0] <= a < ps[1] or a <= ps[0] < b for ps in perp_spans):
                     continue
-                if b <= first_trigger and not re.match(r"\s+(?:were|was|had been|have been)\b", text[b : b + 20]):
-                    continue
                 if _SPEAKER.match(text[b : b + 25].lstrip()) or re.search(r"according to\s*$", text[max(0, a - 15) : a]):
                     continue
                 title = [h for h in an.targets if h.extra == "human" and 0 <= a - h.end <= 3]
