@@ -39,8 +39,10 @@ def cli() -> None:
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "table"]), default="jsonl", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write records here (default: standard output).")
 @click.option("--db", default="eventcoder.db", show_default=True, help="SQLite database to store documents and incidents in.")
+@click.option("--codebook", "codebooks", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Your own codebook YAML; it replaces the packaged codebook of the same name (repeatable).")
 @click.option("--quiet", is_flag=True, help="No table or summary on the terminal.")
-def extract(paths, samples, published, source, source_kind, hijri_calendar, month_first, merge, fmt, out, db, quiet):
+def extract(paths, samples, published, source, source_kind, hijri_calendar, month_first, merge, fmt, out, db, codebooks, quiet):
     """Code documents (PATH: .txt, .html, .jsonl, .csv, or - for standard input), store and write the records."""
     from .export import render_table, write_csv, write_jsonl
     from .ingest import IngestOptions, parse_published, read_paths
@@ -52,6 +54,7 @@ def extract(paths, samples, published, source, source_kind, hijri_calendar, mont
     if not paths and not samples:
         raise click.UsageError("give at least one PATH (or - for standard input), or --samples")
     try:
+        pipeline = Pipeline(PipelineConfig(merge=merge, codebooks=tuple(codebooks)))
         options = IngestOptions(
             published=parse_published(published) if published else None,
             source=source,
@@ -65,7 +68,6 @@ def extract(paths, samples, published, source, source_kind, hijri_calendar, mont
 
     items = list(load_samples()) if samples else []
     stream = read_paths(paths, options, stdin=sys.stdin.buffer) if paths else iter(())
-    pipeline = Pipeline(PipelineConfig(merge=merge))
     summary = Summary()
     incidents = []
     run_id = store.start_run(sys.argv)

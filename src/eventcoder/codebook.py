@@ -7,6 +7,7 @@ before any document is read. ``load_codebook("weapons")`` reads the packaged fil
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from dataclasses import dataclass
@@ -72,6 +73,10 @@ class Codebook:
     entries: tuple[Entry, ...]
     raw: dict[str, Any]
     path: str
+    sections: dict[str, tuple[Entry, ...]] = dataclasses.field(default_factory=dict)  # other coded lists
+
+    def all_entries(self) -> tuple[Entry, ...]:
+        return self.entries + tuple(e for section in self.sections.values() for e in section)
 
     def __getitem__(self, code: str) -> Entry:
         for e in self.entries:
@@ -113,23 +118,30 @@ def parse_codebook(data: Any, path: str = "<memory>") -> Codebook:
     dupes = sorted({c for c in codes if codes.count(c) > 1})
     if dupes:
         raise CodebookError(f"codebook {path} repeats codes: {', '.join(dupes)}", fix="give every entry a unique code")
-    entries = tuple(
-        Entry(
+    def entry(e: dict[str, Any]) -> Entry:
+        return Entry(
             code=e["code"],
             label=e["label"],
             definition=e.get("definition", ""),
             aliases=_flatten_aliases(e.get("aliases")),
             extra={k: v for k, v in e.items() if k not in {"code", "label", "definition"}},
         )
-        for e in data["entries"]
-    )
+
+    # other top-level lists of coded terms (e.g. the claim lexicon's enemy labels)
+    sections = {
+        key: tuple(entry(e) for e in value)
+        for key, value in data.items()
+        if key not in ("entries", "groups") and isinstance(value, list) and value
+        and all(isinstance(e, dict) and "code" in e and "label" in e for e in value)
+    }
     return Codebook(
         name=data["name"],
         version=data["version"],
         description=data.get("description", ""),
-        entries=entries,
+        entries=tuple(entry(e) for e in data["entries"]),
         raw=data,
         path=path,
+        sections=sections,
     )
 
 
@@ -154,13 +166,29 @@ def load_codebook(name_or_path: str) -> Codebook:
     return parse_codebook(data, where)
 
 
+def user_codebooks(paths: tuple[str, ...] | list[str]) -> dict[str, Codebook]:
+    """Load user codebook files; each replaces the packaged codebook of the same ``name``."""
+    books: dict[str, Codebook] = {}
+    for path in paths:
+        book = load_codebook(str(path))
+        if book.name not in PACKAGED:
+            raise CodebookError(
+                f"codebook {path} is named {book.name!r}, which replaces nothing",
+                fix=f"set its name to one of {', '.join(PACKAGED)}",
+            )
+        if book.name in books:
+            raise CodebookError(f"two codebooks named {book.name!r} were given", fix="pass each codebook once")
+        books[book.name] = book
+    return books
+
+
 def explain(code: str) -> list[tuple[Codebook, Entry]]:
     """Every packaged entry whose code (or an alias) equals ``code``."""
     key = code.strip().lower()
     hits = []
     for name in PACKAGED:
         book = load_codebook(name)
-        for e in book.entries:
+        for e in book.all_entries():
             if e.code == key or key in (a.lower() for a in e.aliases):
                 hits.append((book, e))
     return hits

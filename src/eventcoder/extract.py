@@ -409,14 +409,23 @@ class RuleExtractor:
             spans=((a, b),),
         )
 
-    def _claimed_by(self, text: str, doc: Document, analyses: list[_Analysis]) -> tuple[Actor | None, Actor | None]:
+    def is_claim(self, doc: Document, dates: list[DateMention]) -> bool:
+        """A claim of responsibility: its source kind says so, or (kind not given) it reads as one:
+        two of the claim markers, or one with a Hijri date."""
+        if doc.source_kind != SourceKind.UNKNOWN:
+            return doc.source_kind == SourceKind.CLAIM
+        markers = {m.group(0).lower() for m in self.lexicon.claim_markers.finditer(doc.text)}
+        hijri = any(d.value.calendar.value == "hijri" for d in dates)
+        return len(markers) >= 2 or (len(markers) == 1 and hijri)
+
+    def _claimed_by(self, text: str, claim: bool, analyses: list[_Analysis]) -> tuple[Actor | None, Actor | None]:
         """(who claims the acts, the group a claim document speaks for)."""
         def actor(h: Hit) -> Actor:
             return Actor(text=text[h.start : h.end], kind=ActorKind.ORGANIZATION,
                          category=self.lexicon.org_category.get(h.code), spans=(h.span,))
 
         non_state = [h for an in analyses for h in an.orgs if self.lexicon.org_category.get(h.code) != "state_forces"]
-        if doc.source_kind == SourceKind.CLAIM:
+        if claim:
             group = actor(non_state[0]) if non_state else None
             return group, group
         for an in analyses:
@@ -428,7 +437,7 @@ class RuleExtractor:
                     return actor(orgs[-1]), None
         return None, None
 
-    def _incident(self, doc: Document, act: _Act, claimed_by: Actor | None, group: Actor | None) -> Incident:
+    def _incident(self, doc: Document, act: _Act, claimed_by: Actor | None, group: Actor | None, claim: bool) -> Incident:
         text = doc.text
         lx = self.lexicon
         perps = self._perpetrators(text, act)
@@ -446,7 +455,7 @@ class RuleExtractor:
         materiel = tuple(m for an in act.analyses for m in an.materiel)
         suicide_spans = tuple(h.span for an in act.analyses for h in an.suicide)
         evidence = tuple(an.sentence.span for an in act.analyses)
-        stance = Stance.CLAIMED if doc.source_kind == SourceKind.CLAIM else Stance.REPORTED
+        stance = Stance.CLAIMED if claim else Stance.REPORTED
         date = self._date(act)
         location = self._location(text, act)
         filled = sum(x is not None and x != [] for x in (date, location, perps or None, targets or None, weapons or None, killed or injured or combined))
@@ -517,8 +526,9 @@ class RuleExtractor:
                 if act.place is None:
                     act.place, act.place_from_context = (_dateline_place(text, dl[1]), False), True
         acts = self._merge_same(text, acts)
-        claimed_by, group = self._claimed_by(text, doc, analyses)
-        return [self._incident(doc, act, claimed_by, group) for act in acts]
+        claim = self.is_claim(doc, dates)
+        claimed_by, group = self._claimed_by(text, claim, analyses)
+        return [self._incident(doc, act, claimed_by, group, claim) for act in acts]
 
     def extract_many(self, docs: Iterable[Document]) -> Iterable[tuple[Document, list[Incident]]]:
         for doc in docs:

@@ -86,8 +86,9 @@ class Lexicon:
                 for a in raw.get(kind, []) if isinstance(raw, dict) else []:
                     tgt.setdefault(a, (e.code, kind))
         for term in self.claims.raw.get("enemy_terms", []):
-            for a in term["aliases"]:
+            for a in term["aliases"]:  # a group's label -> the neutral category it stands for
                 tgt[a] = (term["category"], "human")
+        self.claim_markers = alias_pattern(self.claims.raw.get("claim_markers", []))
         self.target = _Matcher(tgt)
 
         orgs = {a: (e.code, "organization") for e in self.actors.entries for a in e.aliases}
@@ -103,6 +104,16 @@ class Lexicon:
         suicide_cues += list(self.claims["istishhadi"].aliases)
         suicide_cues += [a for a in self.weapons["explosives_vest"].aliases]
         self.suicide = _Matcher({a: ("suicide", "") for a in suicide_cues})
+
+    @property
+    def closed_sets(self) -> dict[str, tuple[str, ...]]:
+        """The codes records may carry, for schema validation (see ``validate.schema_for``)."""
+        return {
+            "sub_event_type": self.event_types.codes,
+            "event_type": tuple(g["code"] for g in self.event_types.raw.get("groups", [])),
+            "weapon": self.weapons.codes,
+            "target": self.targets.codes,
+        }
 
     @property
     def versions(self) -> str:

@@ -11,8 +11,10 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
+from .codebook import user_codebooks
 from .extract import RuleExtractor
 from .geocode import Geocoder
+from .lexicon import Lexicon
 from .nlp import EntityFinder
 from .records import Document, Incident, Rejected
 from .validate import validation_errors
@@ -52,6 +54,7 @@ class PipelineConfig:
     merge: str = "act"  # unit of analysis: "act" (default) or "acled"
     geocode: bool = True
     ner: bool = True  # spaCy named entities (people, places); off = lexicons only
+    codebooks: tuple[str, ...] = ()  # paths of user codebooks that replace packaged ones of the same name
     validate: bool = True
 
 
@@ -62,6 +65,7 @@ class Pipeline:
         self.config = config or PipelineConfig()
         self.geocoder = Geocoder() if self.config.geocode else None
         self.extractor = RuleExtractor(
+            lexicon=Lexicon(**user_codebooks(self.config.codebooks)),
             merge=self.config.merge,
             geocoder=self.geocoder,
             entities=EntityFinder() if self.config.ner else None,
@@ -78,8 +82,9 @@ class Pipeline:
             except Exception as exc:
                 return Result(doc, rejected=_reject(doc, "geocode", "E201", exc))
         if self.config.validate:
+            codes = self.extractor.lexicon.closed_sets if self.config.codebooks else None
             for inc in incidents:
-                errors = validation_errors(inc)
+                errors = validation_errors(inc, codes)
                 if errors:
                     detail = f"incident {inc.incident_id} fails the schema: {'; '.join(errors[:3])}"
                     return Result(doc, rejected=Rejected("validate", "E301", detail, doc.origin, doc.doc_id))
