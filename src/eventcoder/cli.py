@@ -142,19 +142,32 @@ def evaluate() -> None:
     """Score the extractor on a benchmark."""
 
 
+def _muc4_slots(ctx, param, value: str | None) -> tuple[str, ...]:
+    from .muc4.slots import SLOTS
+
+    names = tuple(dict.fromkeys(n.strip() for n in (value or "").split(",") if n.strip()))
+    unknown = [n for n in names if n not in SLOTS]
+    if unknown:
+        raise click.BadParameter(f"unknown slot(s) {', '.join(unknown)}; allowed: {', '.join(SLOTS)}")
+    return names
+
+
 @evaluate.command("muc4")
 @click.option("--split", type=click.Choice(["dev", "train", "test"]), default="dev", show_default=True)
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Folder with gtt_<split>.json (default ../shared/data/muc4).")
 @click.option("--predictions-out", type=click.Path(dir_okay=False), help="Write predicted templates as JSONL.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--limit", type=int, help="Score only the first N documents (for a quick look).")
-def evaluate_muc4(split, data_dir, predictions_out, fmt, limit):
+@click.option("--slots", callback=_muc4_slots, metavar="date,location,effects",
+              help="Also score these slots against the raw answer keys (comma-separated).")
+def evaluate_muc4(split, data_dir, predictions_out, fmt, limit, slots):
     """MUC-4: GTT template F1, CEAF-REE and CEAF-RME (phi-subset), per role, and docs/s."""
     from .muc4.evaluate import evaluate_muc4 as run, render_report
 
     try:
         report = run(split=split, data_dir=Path(data_dir) if data_dir else None,
-                     predictions_out=Path(predictions_out) if predictions_out else None, limit=limit)
+                     predictions_out=Path(predictions_out) if predictions_out else None, limit=limit,
+                     slots=slots)
     except EventcoderError as exc:
         _fail(exc)
     if fmt == "json":

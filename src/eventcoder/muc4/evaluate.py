@@ -19,6 +19,8 @@ from ..records import Document, SourceKind
 from .adapter import to_templates
 from .data import ROLES, load_split
 from .metrics import Prf, score_ceaf_ree, score_ceaf_rme, score_gtt
+from .raw_keys import load_raw_keys
+from .slots import score_slots
 
 _DATELINE = re.compile(r"\b(\d{1,2})\s+([A-Z]{3})\s+(\d{2})\b", re.IGNORECASE)
 _MONTHS = {m: i for i, m in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split(), 1)}
@@ -48,8 +50,13 @@ def evaluate_muc4(
     predictions_out: Path | None = None,
     limit: int | None = None,
     pipeline: Pipeline | None = None,
+    slots: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """Score the extractor on ``split``; returns a JSON-ready report."""
+    """Score the extractor on ``split``; returns a JSON-ready report.
+
+    ``slots`` (a subset of ``date``, ``location``, ``effects``) also scores those slots against
+    the raw answer keys (:func:`eventcoder.muc4.slots.score_slots`) under ``report["slots"]``.
+    """
     docs = load_split(split, data_dir)
     if limit:
         docs = docs[:limit]
@@ -57,14 +64,18 @@ def evaluate_muc4(
     pipeline = pipeline or Pipeline(PipelineConfig())
     lexicon = pipeline.extractor.lexicon
     predictions: dict[str, list[dict[str, Any]]] = {}
+    incidents: dict[str, list[Any]] = {}
+    published: dict[str, dt.date | None] = {}
     rejected = 0
     for d in docs:
-        doc = Document(text=d.text, doc_id=d.docid, published=dateline_date(d.dateline),
+        published[d.docid] = dateline_date(d.dateline)
+        doc = Document(text=d.text, doc_id=d.docid, published=published[d.docid],
                        source="muc4", source_kind=SourceKind.NEWS)
         result = pipeline.process(doc)
         if result.rejected is not None:
             rejected += 1
         predictions[d.docid] = to_templates(result.incidents, d.text, lexicon)
+        incidents[d.docid] = list(result.incidents)
     elapsed = time.perf_counter() - started
     if predictions_out:
         predictions_out.parent.mkdir(parents=True, exist_ok=True)
@@ -74,7 +85,7 @@ def evaluate_muc4(
     gtt = score_gtt(docs, predictions)
     ree = score_ceaf_ree(docs, predictions)
     rme = score_ceaf_rme(docs, predictions)
-    return {
+    report: dict[str, Any] = {
         "split": split,
         "documents": len(docs),
         "rejected": rejected,
@@ -89,6 +100,11 @@ def evaluate_muc4(
         "templates_predicted": sum(len(t) for t in predictions.values()),
         "templates_gold": sum(len(d.templates) for d in docs),
     }
+    if slots:
+        raw = load_raw_keys(split, data_dir)
+        gold = {d.docid: raw.get(d.docid, []) for d in docs}
+        report["slots"] = score_slots(gold, incidents, published, slots, muc4_types=lexicon.muc4)
+    return report
 
 
 def render_report(report: dict[str, Any]) -> None:
@@ -111,3 +127,47 @@ def render_report(report: dict[str, Any]) -> None:
         f"{report['templates_predicted']} templates predicted, {report['templates_gold']} in the gold; "
         f"{report['docs_per_second']} documents/s ({report['seconds']} s, start-up included)."
     )
+    if "slots" in report:
+        console.print(_slots_table(report["slots"]))
+        d = report["slots"].get("date")
+        if d:
+            base = d["publication_date_baseline"]
+            console.print(
+                f"{d['gold_templates_with_day']} gold templates give a day; "
+                f"{d['predicted_incidents_without_date']} predicted incidents have no date; "
+                f"the dateline day itself is the gold day for {base['same_day']}% of {base['n']}."
+            )
+
+
+def _slots_table(slots: dict[str, Any]):
+    from rich.table import Table
+
+    m = slots["matching"]
+    t = Table(title=f"Slots vs raw keys ({m['matched_pairs']} matched pairs, "
+                    f"{m['predicted_incidents']} predicted incidents, {m['gold_templates']} gold templates)")
+    t.add_column("slot")
+    t.add_column("measure")
+    for col in ("accuracy", "n", "P", "R", "F1"):
+        t.add_column(col, justify="right")
+
+    def num(v: Any) -> str:
+        return "-" if v is None else f"{v:.2f}"
+
+    rows = []
+    if "date" in slots:
+        d = slots["date"]
+        rows.append(("date", "exact day", d["exact_day_accuracy"], d["matched_gold_with_day"], d["exact_day"]))
+        rows.append(("", "window contains gold", d["window_contains_gold"]["accuracy"], d["window_contains_gold"]["n"], None))
+        rows.append(("", "window overlaps gold", d["window_overlaps_gold"]["accuracy"], d["window_overlaps_gold"]["n"], None))
+    if "location" in slots:
+        for i, part in enumerate(("country", "place")):
+            v = slots["location"][part]
+            rows.append(("location" if i == 0 else "", part, v["accuracy"], v["n"], v))
+    if "effects" in slots:
+        for i, part in enumerate(("death", "injury")):
+            v = slots["effects"][part]
+            rows.append(("effects" if i == 0 else "", part, v["accuracy"], v["n"], v))
+    for slot, measure, acc, n, prf in rows:
+        p, r, f1 = (prf["p"], prf["r"], prf["f1"]) if prf else (None, None, None)
+        t.add_row(slot, measure, num(acc), str(n), num(p), num(r), num(f1))
+    return t
