@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import copy
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eventcoder.normalize import counts
+from eventcoder.normalize.corpus import (
+    count_case_problems,
+    evaluate_count_cases,
+    load_count_cases,
+    main,
+    materiel_case_problems,
+)
 from eventcoder.normalize.counts import (
     CountMention,
     find_counts,
@@ -20,13 +28,18 @@ from eventcoder.normalize.counts import (
     merge_counts,
     parse_quantity,
 )
-from eventcoder.records import Count, MaterielEffect, Qualifier
+from eventcoder.records import Count, Qualifier
 
-CASES = yaml.safe_load((Path(__file__).parent / "count_cases.yaml").read_text(encoding="utf-8"))
+HERE = Path(__file__).parent
+CASES, MATERIEL_CASES = load_count_cases(HERE / "count_cases.yaml")
 
 
-def _case_id(case: dict) -> str:
-    return case["text"][:50]
+def _params(cases: list[dict]) -> list:
+    """One pytest param per case, id from its text; a case with ``xfail: reason`` must fail (strict)."""
+    return [
+        pytest.param(c, id=c["text"][:50], marks=[pytest.mark.xfail(strict=True, reason=c["xfail"])] if c.get("xfail") else [])
+        for c in cases
+    ]
 
 
 # ------------------------------------------------------------------------------------------
@@ -34,49 +47,65 @@ def _case_id(case: dict) -> str:
 
 
 def test_enough_cases() -> None:
-    assert len(CASES["cases"]) >= 50
+    assert len(CASES) >= 50
 
 
-@pytest.mark.parametrize("case", CASES["cases"], ids=_case_id)
+@pytest.mark.parametrize("case", _params(CASES))
 def test_count_case(case: dict) -> None:
-    text = case["text"]
-    got = find_counts(text)
-    want = case["expect"]
-    summary = [
-        (m.kind, m.count.low, m.count.high, m.count.qualifier.value, m.side, m.subject, m.negated) for m in got
-    ]
-    assert len(got) == len(want), summary
-    for m, w in zip(got, want):
-        assert m.kind == w["kind"], summary
-        assert (m.count.low, m.count.high) == (w["low"], w["high"]), summary
-        assert m.count.qualifier == Qualifier(w["qualifier"]), summary
-        assert m.side == w.get("side", "targets"), summary
-        assert m.negated == w.get("negated", False), summary
-        if "subject" in w:
-            assert m.subject == w["subject"], summary
-        (qs, qe), (ts, te) = m.count.spans
-        if "number" in w:
-            assert text[qs:qe] == w["number"]
-        if "trigger" in w:
-            assert text[ts:te] == w["trigger"]
+    # Compares the number of figures, then for each: kind, low/high, qualifier, side (default
+    # targets), negated (default false), and when given the subject and the texts of the number
+    # and trigger spans.
+    problems = count_case_problems(case)
+    assert problems == [], "\n".join(problems)
 
 
-@pytest.mark.parametrize("case", CASES["materiel_cases"], ids=_case_id)
+@pytest.mark.parametrize("case", _params(MATERIEL_CASES))
 def test_materiel_case(case: dict) -> None:
-    text = case["text"]
-    got = find_materiel(text)
-    want = case["expect"]
-    summary = [(m.kind, m.count.low, m.count.high, m.effect.value, m.text) for m in got]
-    assert len(got) == len(want), summary
-    for m, w in zip(got, want):
-        assert m.kind == w["kind"], summary
-        assert (m.count.low, m.count.high) == (w["low"], w["high"]), summary
-        assert m.count.qualifier == Qualifier(w["qualifier"]), summary
-        assert m.effect == MaterielEffect(w["effect"]), summary
-        if "text" in w:
-            assert m.text == w["text"]
-        s, e = m.spans[0]
-        assert text[s:e] == m.text
+    # Compares the number of items, then for each: kind, low/high, qualifier, effect, the text
+    # when given, and that the first span covers the item text.
+    problems = materiel_case_problems(case)
+    assert problems == [], "\n".join(problems)
+
+
+def test_case_comparison_checks_every_field() -> None:
+    case = next(c for c in CASES if c["text"].startswith("Gunmen opened fire on a patrol"))
+    assert count_case_problems(case) == []
+    changes = {"kind": "injured", "low": 8, "high": None, "qualifier": "approximately", "side": "attackers",
+               "negated": True, "subject": "people", "number": "7 soldiers", "trigger": "fire"}
+    for key, value in changes.items():
+        wrong = copy.deepcopy(case)
+        wrong["expect"][0][key] = value
+        assert count_case_problems(wrong), key
+    wrong = copy.deepcopy(case)
+    wrong["expect"].append(dict(case["expect"][0]))
+    assert count_case_problems(wrong)
+
+    case = MATERIEL_CASES[0]
+    assert materiel_case_problems(case) == []
+    for key, value in {"kind": "tank", "low": 4, "qualifier": "approximately", "effect": "captured", "text": "5"}.items():
+        wrong = copy.deepcopy(case)
+        wrong["expect"][0][key] = value
+        assert materiel_case_problems(wrong), key
+
+
+def test_corpus_figures_meet_the_targets() -> None:
+    figures = evaluate_count_cases(HERE / "count_cases.yaml")
+    everything = CASES + MATERIEL_CASES
+    assert figures["cases"] == len(everything)
+    assert figures["correct"] == len(everything) - sum(1 for c in everything if c.get("xfail"))
+    assert [f["id"] for f in figures["failures"]] == [c["text"] for c in everything if c.get("xfail")]
+    assert figures["exact_count_cases"] == len(CASES)
+    assert figures["exact_count_accuracy"] >= 0.95
+    assert figures["materiel_cases"] == len(MATERIEL_CASES)
+    assert figures["materiel_accuracy"] >= 0.95
+
+
+def test_corpus_command_prints_the_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--counts", str(HERE / "count_cases.yaml"), "--format", "json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["counts"]["exact_count_cases"] == len(CASES)
+    assert main(["--counts", str(HERE / "count_cases.yaml")]) == 0
+    assert "exact count" in capsys.readouterr().out
 
 
 # ------------------------------------------------------------------------------------------

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import inspect
+import json
 import statistics
 import subprocess
 import sys
@@ -18,16 +20,20 @@ from hypothesis import strategies as st
 
 from eventcoder.errors import ConfigError
 from eventcoder.normalize import dates
-from eventcoder.normalize.dates import KINDS, DateMention, find_dates, load_tables, paragraph_starts, parse_date
+from eventcoder.normalize.corpus import date_case_problems, evaluate_date_cases, load_date_cases, main
+from eventcoder.normalize.dates import KINDS, find_dates, load_tables, paragraph_starts, parse_date
 from eventcoder.records import Calendar, DatePrecision, DateValue
 
-CASES = yaml.safe_load((Path(__file__).parent / "date_cases.yaml").read_text(encoding="utf-8"))
+HERE = Path(__file__).parent
+CASES = load_date_cases(HERE / "date_cases.yaml")
 
 
-def _found(case: dict) -> tuple[str, list[DateMention]]:
-    text = case["sentence"]
-    options = {k: case[k] for k in ("hijri_calendar", "day_first") if k in case}
-    return text, find_dates(text, published=case["published"], **options)
+def _params(cases: list[dict]) -> list:
+    """One pytest param per case; a case with ``xfail: reason`` must fail (strict)."""
+    return [
+        pytest.param(c, id=c["id"], marks=[pytest.mark.xfail(strict=True, reason=c["xfail"])] if c.get("xfail") else [])
+        for c in cases
+    ]
 
 
 # --------------------------------------------------------------------------- YAML cases
@@ -39,22 +45,56 @@ def test_there_are_enough_cases_and_ids_are_unique():
     assert len(ids) == len(set(ids))
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+@pytest.mark.parametrize("case", _params(CASES))
 def test_case(case):
-    text, found = _found(case)
-    got = [text[m.span[0]:m.span[1]] for m in found]
-    assert got == [d["text"] for d in case["dates"]], "matched expressions differ"
-    for mention, want in zip(found, case["dates"]):
-        v = mention.value
-        assert v.text == want["text"]
-        assert (v.start, v.end) == (want["start"], want["end"]), want["text"]
-        assert v.precision is DatePrecision(want["precision"]), want["text"]
-        assert v.calendar is Calendar(want["calendar"]), want["text"]
-        assert v.year_inferred is want["year_inferred"], want["text"]
-        assert mention.kind == want["kind"], want["text"]
-        if "anchor" in want:
-            anchor = None if mention.anchor is None else text[mention.anchor[0]:mention.anchor[1]]
-            assert anchor == want["anchor"], want["text"]
+    # Compares the matched texts in order, then for each date: value.text, start/end, precision,
+    # calendar, year_inferred, kind and (when given) the anchor text.
+    problems = date_case_problems(case)
+    assert problems == [], "\n".join(problems)
+
+
+def test_case_comparison_checks_every_field():
+    case = next(c for c in CASES if c["id"] == "wire-following-day")
+    assert date_case_problems(case) == []
+    changes = {
+        "start": dt.date(2016, 3, 5), "end": dt.date(2016, 3, 5), "precision": "month", "calendar": "hijri",
+        "year_inferred": True, "kind": "absolute", "anchor": None,
+    }
+    for key, value in changes.items():
+        wrong = copy.deepcopy(case)
+        wrong["dates"][1][key] = value
+        assert date_case_problems(wrong), key
+    wrong = copy.deepcopy(case)
+    wrong["dates"][1]["text"] = "the next day"
+    assert date_case_problems(wrong)
+    wrong = copy.deepcopy(case)
+    wrong["dates"].pop()
+    assert date_case_problems(wrong)
+
+
+def test_corpus_figures_meet_the_targets():
+    figures = evaluate_date_cases(HERE / "date_cases.yaml")
+    assert figures["cases"] == len(CASES)
+    known = sum(1 for c in CASES if c.get("xfail"))
+    assert figures["correct"] == len(CASES) - known
+    assert [f["id"] for f in figures["failures"]] == [c["id"] for c in CASES if c.get("xfail")]
+    assert figures["exact_day_cases"] >= 40
+    assert figures["exact_day_accuracy"] >= 0.95
+
+
+def test_the_two_corpora_hold_at_least_200_cases():
+    counts = yaml.safe_load((HERE / "count_cases.yaml").read_text(encoding="utf-8"))
+    assert len(CASES) + len(counts["cases"]) + len(counts["materiel_cases"]) >= 200
+
+
+def test_corpus_command_prints_the_figures(capsys):
+    assert main(["--dates", str(HERE / "date_cases.yaml"), "--format", "json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["dates"]["cases"] == len(CASES)
+    assert main(["--dates", str(HERE / "date_cases.yaml")]) == 0
+    assert "exact day" in capsys.readouterr().out
+    assert main(["--dates", str(HERE / "no_such_file.yaml")]) == 2
+    assert "E400" in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------------- Hijri

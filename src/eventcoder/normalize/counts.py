@@ -20,7 +20,8 @@ How figures are read
 * A number is only a casualty figure when a trigger applies to it: an active verb before it
   ("killing 7 soldiers"), a participle, adjective or noun after it ("7 soldiers were killed",
   "7 dead", "150 casualties"), a noun with "of" ("the deaths of 7 people") or a toll
-  ("the death toll rose to 12"). "One of the soldiers said ..." is no figure.
+  ("the death toll rose to 12", "the death toll from the attack on Tuesday has risen to 41").
+  "One of the soldiers said ..." is no figure.
 * Coordinated figures share their trigger: "killing 3 soldiers and 2 policemen",
   "7 soldiers and 3 civilians were killed".
 * A killed word joined by and/or to an injured word is ONE killed_or_injured figure:
@@ -36,7 +37,10 @@ How figures are read
 * Sides: "targets" by default; a subject naming the attacking side (attackers, militants,
   gunmen, the bomber, istishhadi, inghimasi, mujahidin ...) gives "attackers"; a claim's
   "brother(s)" with a martyrdom word ("achieved martyrdom") gives "attackers"; fighters,
-  combatants or a figure said to cover both sides give "unknown".
+  combatants or a figure said to cover both sides ("on both sides", "7 people, including 2
+  attackers, were killed", "5 people, three of them attackers, ...") give "unknown".
+* Materiel takes the same quantities, "of" included: "captured dozens of weapons" ->
+  (24, 99, approximately).
 * The same figure written twice ("killed 12 people ... the 12 dead") gives two mentions.
   Figures are never summed here; :func:`merge_counts` combines the mentions of one kind for
   one incident by taking the best single figure (rule in its docstring).
@@ -298,7 +302,12 @@ def _count_lexicon() -> _CountLexicon:
 
     fill = _bounded(fillers)
     aux = rf"(?:\s+{_bounded(auxiliaries + connectors)})*"
-    paren = rf"(?:\s*,\s*{_alt(parentheticals)}\b[^,.;:!?]{{0,60}},)?"
+    # "7 people, including 3 children, were killed" / "7 people, two of them children, were killed"
+    paren = rf"(?:\s*,\s*(?:{_alt(parentheticals)}\b|{num}\s+of\s+(?:them|whom)\b)[^,.;:!?]{{0,60}},)?"
+    # "the death toll from the attack on Tuesday rose to 41": a phrase between the toll noun
+    # and its verb
+    toll_gap = (rf"(?:\s+{_bounded(_words(data, 'toll_gap_openers', where))}\s+[^.;:!?\n]{{1,60}}?"
+                rf"(?=\s+{_bounded(_words(data, 'toll_verbs', where))}))?")
     post_trig = rf"(?:{combined_src}|{_alt(post)})"
     active_trig = rf"(?:{combined_src}|{_alt(active)})"
 
@@ -307,7 +316,7 @@ def _count_lexicon() -> _CountLexicon:
 
     patterns = (
         ("post", 0, c(rf"(?P<qty>{qty})(?P<subj>{subj})(?P<paren>{paren})(?P<aux>{aux})\s+(?P<trig>{post_trig})(?![\w-])")),
-        ("toll", 0, c(rf"(?<![\w-])(?P<trig>{_alt(toll_kind)})(?:\s+{_bounded(toll_fillers)})*\s+(?P<qty>{qty_numeric})(?P<subj>{subj})")),
+        ("toll", 0, c(rf"(?<![\w-])(?P<trig>{_alt(toll_kind)}){toll_gap}(?:\s+{_bounded(toll_fillers)})*\s+(?P<qty>{qty_numeric})(?P<subj>{subj})")),
         ("active", 1, c(rf"(?<![\w-])(?P<trig>{active_trig})(?:\s+(?P<fill>{fill}))?\s+(?P<qty>{qty})(?P<subj>{subj})")),
         ("nominal", 1, c(rf"(?<![\w-])(?P<trig>{_alt(of_nouns)})\s+of(?:\s+(?P<fill>{fill}))?\s+(?P<qty>{qty})(?P<subj>{subj})")),
         (
@@ -536,8 +545,11 @@ def _is_date_or_year(text: str, qspan: Span, lo: int, hi: int, lex: _CountLexico
     return len(q) == 4 and 1900 <= n <= 2099 and prev.lower() in {"in", "since", "of", "year", "during", "until", "by", "from", "early", "late", "mid"}
 
 
-def _side(lex: _CountLexicon, tokens: list[str], trig: str, window: str) -> str:
+def _side(lex: _CountLexicon, tokens: list[str], trig: str, window: str, paren: str = "") -> str:
     if lex.both_sides.search(window):
+        return "unknown"
+    # "7 people, including 2 attackers, were killed": the figure covers both sides
+    if paren and _contains([t.lower() for t in _WORD.findall(paren)], lex.attackers):
         return "unknown"
     if _contains(tokens, lex.attackers):
         return "attackers"
@@ -608,7 +620,7 @@ def _candidate(
         high=value[1],
         qualifier=value[2],
         subject=subject,
-        side=_side(lex, tokens, trig, window),
+        side=_side(lex, tokens, trig, window, m.groupdict().get("paren") or ""),
         negated=negated,
         toll=name == "toll",
     )
@@ -866,7 +878,9 @@ def _materiel_lexicon() -> _MaterielLexicon:
         q = rf"(?P<qty>{qty})" if named else qty
         a = rf"(?P<alias>{alias})" if named else alias
         a2 = rf"(?P<alias2>{alias})" if named else alias
-        return rf"(?<![\w'’-])(?:{q}\s+)?(?:of\s+(?:the|their|its|his|her)\s+)?(?:{mod}\s+){{0,2}}?{a}(?:\s+{a2})?"
+        # "dozens of weapons", "hundreds of rifles": a vague quantity takes "of" before the items
+        return (rf"(?<![\w'’-])(?:{q}\s+(?:of\s+(?=[^\W\d_]))?)?(?:of\s+(?:the|their|its|his|her)\s+)?"
+                rf"(?:{mod}\s+){{0,2}}?{a}(?:\s+{a2})?")
 
     it = item(False)
     lst = rf"(?P<list>{it}(?:{_SEP}\s+{it})*)"

@@ -51,7 +51,9 @@ Spans cover the expression itself: a preposition before it ("on Tuesday", "in 19
 Not dates: bare numbers ("killing 7", "a crowd of 2000", "AK-47", "1,200", "10:30"), a bare year
 without "in"/"since"/"during"/"until"/"throughout" before it or an era mark after it, lower-case
 "may"/"march" in a text that has capital letters, "the day before the vote" (only a clause-final
-"the day before"/"two days after" is relative to the anchor).
+"the day before"/"two days after" is relative to the anchor). After "in"/"since"/"of"/... a month
+followed by a day number is a day ("since February 7, officials said", "the morning of March 3 a
+bomb ..."), unless a noun follows the number ("in January 12 attacks were recorded": the month).
 
 Known limits: "9 and 11 December" yields only "11 December"; "in 2000 cases" is read as a year;
 bare "later" is an open-ended relative; transliterations with diacritics ("Ramaḍān") and Arabic
@@ -420,15 +422,15 @@ class Tables:
             "r1": (f"(?:(?P<r1_o>{openers})\\s+)?(?:the\\s+)?{_NB}(?P<r1_a>{_DAY}){_ORDSUF}{conn('r1')}"
                    f"(?:the\\s+)?(?P<r1_b>{_DAY}){_ORDSUF}(?:\\s+of)?\\s+{my('r1')}"),
             "r3": (f"(?:(?P<r3_o>{openers})\\s+)?(?P<r3_gm>{gm})\\s+(?P<r3_a>{_DAY}){_ORDSUF}{conn('r3')}"
-                   f"(?P<r3_b>{_DAY}){_ORDSUF}(?![\\w:]|[.,]\\d)(?:,?\\s+(?P<r3_gy>{_YG4}))?"),
+                   f"(?P<r3_b>{_DAY}){_ORDSUF}(?!\\w|[.,:]\\d)(?:,?\\s+(?P<r3_gy>{_YG4}))?"),
             "num": (f"{wdpre}{_NB}(?:(?P<num_a>\\d{{1,2}})(?P<num_s>[/.\\-])(?P<num_b>\\d{{1,2}})(?P=num_s)"
                     f"(?P<num_c>\\d{{4}}|\\d{{2}})|(?P<num_y>\\d{{4}})(?P<num_t>[/.\\-])(?P<num_m>\\d{{1,2}})"
                     f"(?P=num_t)(?P<num_d>\\d{{1,2}}))(?![\\w/]|[.:,\\-]\\d)(?P<num_e>{_ERA_H})"),
             "dm": (f"{wdpre}(?:the\\s+)?(?:{_NB}(?P<dm_d>{_DAY}){_ORDSUF}(?:\\s+(?:day\\s+)?of)?(?:\\s+|-)"
                    f"|(?P<dm_w>{ordw})\\s+(?:day\\s+)?of\\s+){my('dm')}"),
-            "md": (f"{wdpre}(?:(?P<md_gm>{gm})\\s+(?:the\\s+)?(?P<md_gd>{_DAY}){_ORDSUF}(?![\\w:]|[.,]\\d)"
+            "md": (f"{wdpre}(?:(?P<md_gm>{gm})\\s+(?:the\\s+)?(?P<md_gd>{_DAY}){_ORDSUF}(?!\\w|[.,:]\\d)"
                    f"(?:,?\\s+(?P<md_gy>{yg}))?"
-                   f"|(?P<md_hm>{hm})\\s+(?:the\\s+)?(?P<md_hd>{_DAY}){_ORDSUF}(?![\\w:]|[.,]\\d)"
+                   f"|(?P<md_hm>{hm})\\s+(?:the\\s+)?(?P<md_hd>{_DAY}){_ORDSUF}(?!\\w|[.,:]\\d)"
                    f"(?:,?\\s+(?P<md_hy>{_YH}))?)"),
             "my": (f"(?P<my_gm>{gm})(?:,?\\s+|-)(?:of\\s+)?(?P<my_gy>{_YG4}{_ERA_G}|{_APOS_YEAR})"
                    f"|(?P<my_hm>{hm}),?\\s+(?P<my_hy>{_YH})"),
@@ -436,8 +438,12 @@ class Tables:
                    f"(?:{my('vg')}|(?P<vg_y>{_YG4}))"),
             "mr": (f"(?P<mr_r>{_alt(list(r['month_last']) + list(r['month_this']))})\\s+"
                    f"(?:(?P<mr_gm>{gm})|(?P<mr_hm>{hm}))(?![\\s,]+(?:of\\s+)?\\d)"),
+            # "since February 7, officials said" / "of March 3 a bomb ...": a day follows, so this
+            # is not a bare month; "in January 2 people were killed" stays a month (the number
+            # is followed by a noun, not by punctuation or one of the two-digit-year followers).
             "mo": (f"{_alt(g['month_triggers'])}\\s+(?:(?P<mo_gm>{gm})|(?P<mo_hm>{hm}))"
-                   f"(?!,?\\s+(?:of\\s+)?\\d{{4}}(?!\\d))(?!\\s+(?:the\\s+)?\\d{{1,2}}{_ORDSUF},?\\s+\\d{{4}}(?!\\d))"),
+                   f"(?!,?\\s+(?:of\\s+)?\\d{{4}}(?!\\d))(?!\\s+(?:the\\s+)?\\d{{1,2}}{_ORDSUF},?\\s+\\d{{4}}(?!\\d))"
+                   f"(?!\\s+(?:the\\s+)?{_NB}{_DAY}(?:(?:st|nd|rd|th)(?!\\w)|{follow}))"),
             "ye": f"{_NB}(?P<ye_y>\\d{{3,4}})\\s*(?P<ye_e>{_ERAS})(?!\\w)",
             "ya": (f"{_alt(g['year_triggers'])}\\s+(?P<ya_y>{_YG4})(?!\\s*{_ERAS}(?!\\w))"
                    f"(?!\\s*{_DASH}\\s*\\d)(?![.,:/]\\d)(?!['’]s)"),
