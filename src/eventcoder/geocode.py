@@ -33,7 +33,7 @@ _APOSTROPHES = "'’‘ʿʾ`´"
 _DROP_APOSTROPHES = str.maketrans("", "", _APOSTROPHES)
 _THE = re.compile(r"^the\s+")
 _DASHES = re.compile(r"[-\s]+")
-_NON_WORD = re.compile(r"[^\w ]")
+_NON_WORD = re.compile(r"[^\w\s]")
 
 
 @functools.lru_cache(maxsize=65536)
@@ -42,12 +42,13 @@ def normalize_place(name: str) -> str:
     s = unicodedata.normalize("NFKD", name)
     if not s.isascii():
         s = "".join(c for c in s if not unicodedata.combining(c))
-    s = s.translate(_DROP_APOSTROPHES).lower().strip()
-    s = _THE.sub("", s)
-    s = _ARTICLE.sub("", s)
-    s = _DASHES.sub(" ", s)
-    s = _NON_WORD.sub("", s)
-    return s.strip()
+    s = s.translate(_DROP_APOSTROPHES).lower()
+    s = _DASHES.sub(" ", _NON_WORD.sub("", _DASHES.sub(" ", s))).strip()  # punctuation first, then spaces
+    while True:  # leading "the" and Arabic articles, until none is left ("al al-bab")
+        stripped = _ARTICLE.sub("", _THE.sub("", s))
+        if stripped == s:
+            return s
+        s = stripped.strip()
 
 
 @dataclass(frozen=True)

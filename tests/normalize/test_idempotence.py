@@ -18,13 +18,10 @@ from eventcoder.records import Calendar, DatePrecision, Qualifier
 # --------------------------------------------------------------------------- string normalizers
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="normalize_place squeezes whitespace before deleting punctuation, so 'Mosul / Nineveh' -> "
-    "'mosul  nineveh' (two spaces) -> 'mosul nineveh'; likewise '.al-Qaim' -> 'al qaim' -> 'qaim'",
-)
 @settings(max_examples=500, deadline=None)
 @example(s="Mosul / Nineveh")
+@example(s=".al-Qaim")
+@example(s="al al-Bab")
 @given(s=st.text(max_size=60))
 def test_normalize_place_is_idempotent(s: str) -> None:
     once = normalize_place(s)
