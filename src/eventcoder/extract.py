@@ -68,6 +68,11 @@ _PLACE_LOWER = re.compile(rf"\b{_CUE}\s+(?:the\s+)?((?:[a-z][\w'’-]*)(?:\s+[a-
 _NEAR = re.compile(r"\b(?:near|outside|around|on the outskirts of|(?:north|south|east|west)\w* of|in the area of)\s+(?:the\s+)?(?:\w+\s+of\s+)?$", re.I)
 _SPEAKER = re.compile(r"^[\w'’-]*\s*(?:spokes(?:man|woman|person)|sources?|officials?|statement|said|says|told|added|reported|announced|according)\b", re.I)
 _STOPWORDS = {"the", "a", "an", "this", "that", "which", "which", "order", "addition", "response", "front", "favor", "spite", "charge"}
+_REPORTING = re.compile(
+    r"\b(?:said|says|reported|reports|denied|denies|announced|announces|stated|confirmed|disclosed|revealed|"
+    r"indicated|added|noted|condemned|began|told|claimed|acknowledged|explained|declared)\s+(?:on\s+)?$",
+    re.IGNORECASE,
+)
 _ARMED = {"military", "police_security", "paramilitary_militia"}
 _BY = re.compile(r"\b(?:by|claimed by|blamed on|attributed to)\s+(?:the\s+)?$", re.I)
 _AGAINST = re.compile(r"\b(?:against|on|at|targeting|targeted|killing|killed|wounding|injuring|hit|of)\s+(?:the\s+|an?\s+|two\s+|three\s+|\d+\s+)?$", re.I)
@@ -256,6 +261,10 @@ class RuleExtractor:
                     current = None
                 continue
             usable = [d for d in an.dates if d.value.start is not None]
+            # "police reported today that ... on Monday, 4 August": the date of the report is not the
+            # date of the act; prefer any other date the sentence gives
+            acts_dates = [d for d in usable if not _REPORTING.search(text, max(s.start, d.value.spans[0][0] - 30), d.value.spans[0][0])]
+            usable = acts_dates + [d for d in usable if d not in acts_dates]
             sub = self._sentence_type(an, text)
             if sub is None:
                 if current is not None and current.paragraph == s.paragraph and (an.counts or an.materiel):

@@ -31,7 +31,9 @@ Resolution rules (none of them reads the machine clock):
   days, the first day of a month or year; a Hijri anchor's one-day doubt carries over ("two days
   after 19 Rabi' al-Awwal 1438" = 2016-12-20 .. 2016-12-22). Counting days from a month or a year
   gives precision ``unknown`` and the shifted window. Weeks run Monday to Sunday.
-* ``last night`` is the anchor day minus one. ``sometime later`` / ``later`` is the window
+* ``last night`` is the anchor day minus one; any day-precision expression naming a night
+  ("last night", "Friday night", "the same night") ends one day later, since a night runs past
+  midnight (reports and answer keys date night attacks either side of it). ``sometime later`` / ``later`` is the window
   anchor .. anchor + 30 days, precision ``unknown``; other open-ended phrases are in the YAML.
 * Two-digit years: the century that puts the year at most one year after the publication year;
   without a publication date 00-49 are 20xx and 50-99 are 19xx.
@@ -1108,6 +1110,7 @@ def _h_rf(m: re.Match[str], ctx: _Ctx) -> _Cand | None:
     return _Cand("relative", m.span("rf"), Calendar.GREGORIAN, "anchor", _shift_days(n, n))
 
 
+_NIGHT = re.compile(r"\b(?:night|tonight)\b", re.IGNORECASE)
 _ARTICLE_BEFORE = r"(?<!\w)(?:a|an|the)\s+\Z"
 
 
@@ -1255,7 +1258,10 @@ def find_dates(text: str, *, published: dt.date | None, hijri_calendar: str = "t
             value = DateValue(None, None, DatePrecision.UNKNOWN, c.calendar, False, text[s:e], (c.span,))
             anchor = None
         else:
-            value = DateValue(res.start, res.end, res.precision, c.calendar, res.year_inferred, text[s:e], (c.span,))
+            end = res.end
+            if _NIGHT.search(text, s, e) and res.precision == DatePrecision.DAY and end is not None and res.start == end:
+                end = end + dt.timedelta(days=1)  # a night runs past midnight: "Friday night" = Friday..Saturday
+            value = DateValue(res.start, end, res.precision, c.calendar, res.year_inferred, text[s:e], (c.span,))
             if c.kind == "absolute":
                 last = _Ref(res.ref, res.start, res.end, res.precision, res.margin, c.span)
         out.append(DateMention(value, c.kind, anchor))
