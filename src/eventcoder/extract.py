@@ -40,6 +40,7 @@ from .records import (
     Location,
     LocationPrecision,
     Materiel,
+    PlaceCandidate,
     SourceKind,
     Span,
     Stance,
@@ -408,14 +409,28 @@ class RuleExtractor:
     def _date(self, act: _Act) -> DateValue | None:
         return act.date.value if act.date is not None else None
 
-    def _location(self, text: str, act: _Act) -> Location | None:
-        if act.place is None:
+    def _location(self, text: str, act: _Act, fallback: Span | None) -> Location | None:
+        """The act's place mention, with the other mentions of its sentences (and the dateline
+        city) as alternatives: the geocode stage picks the most specific one it can resolve."""
+        mentions: list[tuple[Span, bool]] = []
+        if act.place is not None:
+            mentions.append(act.place)
+        for an in act.analyses:
+            mentions.extend(p for p in an.places if p[0] not in [m[0] for m in mentions])
+        if fallback is not None and fallback not in [m[0] for m in mentions]:
+            mentions.append((fallback, False))
+        if not mentions:
             return None
-        (a, b), near = act.place
+
+        def precision(near: bool) -> LocationPrecision:
+            return LocationPrecision.NEAR if near else LocationPrecision.UNKNOWN
+
+        ((a, b), near), rest = mentions[0], mentions[1:]
         return Location(
             text=text[a:b],
-            precision=LocationPrecision.NEAR if near else LocationPrecision.UNKNOWN,
+            precision=precision(near),
             spans=((a, b),),
+            alternatives=tuple(PlaceCandidate(text[x:y], ((x, y),), precision=precision(n)) for (x, y), n in rest[:6]),
         )
 
     def is_claim(self, doc: Document, dates: list[DateMention]) -> bool:
@@ -466,7 +481,8 @@ class RuleExtractor:
         evidence = tuple(an.sentence.span for an in act.analyses)
         stance = Stance.CLAIMED if claim else Stance.REPORTED
         date = self._date(act)
-        location = self._location(text, act)
+        dl = dateline(text)
+        location = self._location(text, act, _dateline_place(text, dl[1]) if dl else None)
         filled = sum(x is not None and x != [] for x in (date, location, perps or None, targets or None, weapons or None, killed or injured or combined))
         return Incident(
             doc_id=doc.doc_id,

@@ -20,9 +20,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from importlib import resources
-from typing import Iterable
+from typing import Any, Iterable
 
-from .records import Incident, Location, LocationPrecision
+from .records import Incident, Location, LocationPrecision, PlaceCandidate
 from .segment import dateline
 
 GAZETTEER_VERSION = "geonames-cities15000+pycountry+overlay.v1"
@@ -169,6 +169,13 @@ _COUNTRY_ALIASES = {
 _FOREIGN_MIN_POPULATION = 1_000_000
 
 
+def _candidate(mention: PlaceCandidate, place: Any) -> PlaceCandidate:
+    return PlaceCandidate(
+        text=mention.text, spans=mention.spans, name=place.name, admin1=place.admin1, country=place.country,
+        lat=place.lat, lon=place.lon, feature=place.feature, precision=mention.precision, source=place.source,
+    )
+
+
 class Geocoder:
     """The geocode stage: fills ``Incident.location`` from its text and the document context."""
 
@@ -202,25 +209,62 @@ class Geocoder:
                 i += 1
         return list(seen)
 
-    def resolve(self, loc: Location, countries: Iterable[str] = ()) -> Location:
-        countries = list(countries)
-        cands = self.gazetteer.candidates(loc.text, countries)
+    def _best(self, text: str, countries: list[str]) -> tuple[Any, list[Any]]:
+        """The best gazetteer entry for a mention (None when there is none) and all candidates."""
+        cands = self.gazetteer.candidates(text, countries)
         if not cands:
-            # not in the gazetteer: keep the name, take the country the document is about
-            return dataclasses.replace(loc, country=countries[0] if countries else None)
+            return None, []
         best = cands[0]
         if countries and best.country not in countries and best.population < _FOREIGN_MIN_POPULATION:
-            # a small namesake abroad (Calama, Chile, for a village in Nineveh): keep the name unresolved
-            return dataclasses.replace(loc, country=countries[0])
-        precision = {
-            "country": LocationPrecision.COUNTRY,
-            "admin1": LocationPrecision.ADMIN1,
-        }.get(best.feature, loc.precision if loc.precision == LocationPrecision.NEAR else LocationPrecision.EXACT)
-        if best.feature in ("city", "overlay") and best.lat is None:
-            precision = LocationPrecision.NEAR
+            return None, cands  # a small namesake abroad (Calama, Chile, for a village in Nineveh)
+        return best, cands
+
+    def _point(self, place: Any, countries: list[str]) -> Any:
+        """A place with coordinates: the place itself, or the reference place an overlay row names."""
+        if place.lat is not None or not getattr(place, "parent", None):
+            return place
+        parent, _ = self._best(place.parent, [place.country] if place.country else countries)
+        return parent if parent is not None and parent.lat is not None else place
+
+    def resolve(self, loc: Location, countries: Iterable[str] = ()) -> Location:
+        """Resolve a location and its alternative mentions; keep the most specific place found.
+
+        Tiers: a city or curated place (with a point, or a reference place) beats a province,
+        which beats a country. When the act's own place is not in the gazetteer but another
+        place in its sentences is a city, that city is returned as the reference place with
+        precision ``near`` ("the al-Karama neighbourhood ... of Mosul")."""
+        countries = list(countries)
+        mentions = [PlaceCandidate(loc.text, loc.spans, precision=loc.precision)]
+        mentions += [a for a in loc.alternatives if a.name is None]
+        resolved = [(m, *self._best(m.text, countries)) for m in mentions]
+        tier = {"city": 0, "overlay": 0, "admin1": 1, "country": 2}
+        ranked = sorted(
+            (i for i, (_, best, _) in enumerate(resolved) if best is not None),
+            key=lambda i: (tier.get(resolved[i][1].feature, 3), i),
+        )
+        if not ranked:  # nothing in the gazetteer: keep the name, take the document's country
+            return dataclasses.replace(loc, country=countries[0] if countries else None, alternatives=())
+        i = ranked[0]
+        mention, best, cands = resolved[i]
+        point = self._point(best, countries)
+        first = resolved[0][0]
+        if i > 0 and resolved[0][1] is None and tier.get(best.feature, 3) == 0:
+            # the act's own place is unknown: the named place nearby is its reference
+            text, spans, precision = first.text, first.spans + mention.spans, LocationPrecision.NEAR
+        else:
+            text, spans = mention.text, mention.spans
+            precision = {"country": LocationPrecision.COUNTRY, "admin1": LocationPrecision.ADMIN1}.get(
+                best.feature,
+                LocationPrecision.NEAR if mention.precision == LocationPrecision.NEAR or point is not best else LocationPrecision.EXACT,
+            )
+            if best.feature in ("city", "overlay") and point.lat is None:
+                precision = LocationPrecision.NEAR
+        alternatives = [_candidate(mention, c) for c in cands[1:4]]
+        alternatives += [_candidate(m, b) for j, (m, b, _) in enumerate(resolved) if j != i and b is not None]
+        alternatives += [m for m, b, _ in resolved[1:] if b is None and m is not mention]
         return dataclasses.replace(
-            loc, name=best.name, admin1=best.admin1, country=best.country,
-            lat=best.lat, lon=best.lon, precision=precision,
+            loc, text=text, spans=spans, name=best.name, admin1=best.admin1, country=best.country,
+            lat=point.lat, lon=point.lon, precision=precision, alternatives=tuple(alternatives[:6]),
         )
 
     def geocode_all(self, incidents: list[Incident], text: str) -> list[Incident]:

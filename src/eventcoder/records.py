@@ -146,6 +146,23 @@ class DateValue:
 
 
 @dataclass(frozen=True)
+class PlaceCandidate:
+    """A place considered for a location: another mention in the act's sentences, or another
+    gazetteer entry of the same name. Unresolved mentions have only text, spans and precision."""
+
+    text: str
+    spans: tuple[Span, ...] = ()
+    name: str | None = None
+    admin1: str | None = None
+    country: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    feature: str | None = None  # country | admin1 | city | overlay
+    precision: LocationPrecision = LocationPrecision.UNKNOWN
+    source: str | None = None
+
+
+@dataclass(frozen=True)
 class Location:
     text: str
     name: str | None = None
@@ -155,6 +172,7 @@ class Location:
     lon: float | None = None
     precision: LocationPrecision = LocationPrecision.UNKNOWN
     spans: tuple[Span, ...] = ()
+    alternatives: tuple[PlaceCandidate, ...] = ()  # what else was considered, best first
 
 
 @dataclass(frozen=True)
