@@ -245,6 +245,15 @@ def codebook_explain(code):
             click.echo(f"  aliases: {', '.join(e.aliases[:25])}{' ...' if len(e.aliases) > 25 else ''}")
 
 
+def _register() -> None:
+    from .gazetteer_cli import gazetteer
+
+    cli.add_command(gazetteer)
+
+
+_register()
+
+
 def main() -> None:
     cli(prog_name="eventcoder")
 

@@ -36,6 +36,15 @@ class CodebookError(ConfigError):
     code = "E010"
 
 
+class GazetteerError(ConfigError):
+    """The gazetteer file, an overlay CSV or the equivalents table is missing, stale or malformed.
+
+    Codes: E020 bad overlay/equivalents data, E021 bad cache folder, E022 missing or stale file.
+    """
+
+    code = "E020"
+
+
 class InputError(EventcoderError):
     """A document or input file cannot be read. Becomes a Rejected record."""
 
