@@ -22,6 +22,7 @@ event type are merged into one record, as ACLED does.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -55,18 +56,24 @@ EXTRACTOR = "rules.v1"
 # Place phrases. Cased text: capitalised words after a cue; lower-case text (MUC-4 style):
 # one to three words after a cue, accepted only when the gazetteer knows them.
 _CUE = (
-    r"(?:in|near|at|outside|around|from|into|inside|towards|toward|on the outskirts of|"
+    r"(?:in|near|at|outside|around|into|inside|towards|toward|on the (?:outskirts|edge|edges) of|"
+    r"in the (?:centre|center|heart) of|"
     r"(?:north|south|east|west|northeast|northwest|southeast|southwest)(?:ern)? of|"
-    r"the (?:village|town|city|district|province|governorate|region|area|neighbou?rhood|suburb|department|municipality|camp) of|"
-    r"in the area of)"
+    r"the (?:[a-z]+ ){0,2}(?:village|town|city|district|province|governorate|region|area|neighbou?rhood|suburb|department|municipality|camp|port town|port city|port) of|"
+    r"in the area of|(?:kilometres|kilometers|km|miles) (?:away )?from)"
 )
-_NAME = r"(?:(?:al|el|ad|ash|as|at|az|ar|an|ez|es|ed|de|del|la|las|los|san|santa|bin|abu|umm|tell?|deir|dayr|jisr)[-\s])?[A-Z][\w'’ʿ]*(?:[-\s](?:(?:al|el|ad|ash|as|at|az|ar|an|ez|es|ed|de|del|la|las|los)[-\s])?[A-Z][\w'’ʿ]*){0,3}"
+_NAME = r"(?:(?:al|el|ad|ash|as|at|az|ar|an|ez|es|ed|de|del|la|las|los|san|santa|bin|abu|umm|tell?|deir|dayr|jisr)[-\s])?[A-Z][\w'’ʿ]*(?:[-\s](?:(?:al|el|ad|ash|as|at|az|ar|an|ez|es|ed|de|del|la|las|los|i|e|du|sur|en)[-\s])?[A-Z][\w'’ʿ]*){0,3}"
 _PLACE_CASED = re.compile(rf"\b{_CUE}\s+(?:the\s+)?({_NAME})")
+# "the main market of Kafr Nabl", "the centre of Tal Afar": a weak cue, kept only for known places
+_PLACE_OF = re.compile(rf"\b(?:of|edge of|part of)\s+(?:the\s+)?({_NAME})")
 _PLACE_SUFFIX = re.compile(rf"\b({_NAME})\s+(?:province|governorate|district|region|wilayah|department|neighbou?rhood|area|quarter|camp|airport|airbase)\b")
 _SPECIFIC = re.compile(r"\b(?:village|town|neighbou?rhood|district|quarter|area|suburb|camp|airport|airbase)\b", re.I)
 _WILAYAH = re.compile(r"^(?:wilayat|wilayah|wilaya|province of)\s+(.+)$|^(.+?)\s+(?:wilayah|wilayat|province)$", re.I)
-_PLACE_LOWER = re.compile(rf"\b{_CUE}\s+(?:the\s+)?((?:[a-z][\w'’-]*)(?:\s+[a-z][\w'’-]*){{0,2}})")
-_NEAR = re.compile(r"\b(?:near|outside|around|on the outskirts of|(?:north|south|east|west)\w* of|in the area of)\s+(?:the\s+)?(?:\w+\s+of\s+)?$", re.I)
+_ORIGIN = re.compile(r"(?<!km )(?<!kilometres )(?<!miles )\bfrom\s+(?:the\s+)?$", re.I)
+_BORDER = re.compile(r"\s+(?:border|frontier)\b", re.I)
+_LOWER_WORD = r"(?!(?:in|at|near|from|on|of|and|or|by|with|to|for|the|a|an|last|this|today|yesterday)\b)[a-z][\w'’-]*"
+_PLACE_LOWER = re.compile(rf"\b{_CUE}\s+(?:the\s+)?({_LOWER_WORD}(?:\s+{_LOWER_WORD}){{0,3}})")
+_NEAR = re.compile(r"\b(?:near|outside|around|on the outskirts of|(?:north|south|east|west)\w* of|in the area of|(?:kilometres|kilometers|km|miles) (?:away )?from)\s+(?:the\s+)?(?:\w+\s+of\s+)?$", re.I)
 _SPEAKER = re.compile(r"^[\w'’-]*\s*(?:spokes(?:man|woman|person)|sources?|officials?|statement|said|says|told|added|reported|announced|according)\b", re.I)
 _STOPWORDS = {"the", "a", "an", "this", "that", "which", "which", "order", "addition", "response", "front", "favor", "spite", "charge"}
 _REPORTING = re.compile(
@@ -151,6 +158,13 @@ class RuleExtractor:
                 continue
             near = bool(_NEAR.search(text[max(s.start, start - 40) : start]))
             found.append(((start, end), near))
+        if not lowercase and self.geocoder is not None:
+            for m in _PLACE_OF.finditer(text, s.start, s.end):
+                span = (m.start(1), m.end(1))
+                if any(a <= span[0] < b for (a, b), _ in found) or _fold(text[slice(*span)]) in _not_places():
+                    continue
+                if self.geocoder.gazetteer.candidates(text[slice(*span)]):
+                    found.append((span, False))
         if not lowercase:
             for m in _PLACE_SUFFIX.finditer(text, s.start, s.end):
                 span = (m.start(1), m.end(1))
@@ -169,6 +183,9 @@ class RuleExtractor:
         if self.geocoder is None:
             return None
         words = list(re.finditer(r"\S+", text[start:end]))
+        while words and _fold(words[0].group(0)) in _not_places():  # "downtown lima"
+            start += words[1].start() if len(words) > 1 else len(text[start:end])
+            words = list(re.finditer(r"\S+", text[start:end]))
         for n in range(len(words), 0, -1):
             e = start + words[n - 1].end()
             phrase = text[start:e].rstrip(",.;:")
@@ -190,6 +207,15 @@ class RuleExtractor:
                     places.append(((e.start, e.end), False))  # after the cue-based places: weaker evidence
         if skip is not None:  # the dateline names where the report was filed
             places = [p for p in places if not skip[0] <= p[0][0] < skip[1]]
+        norp = [(e.start, e.end) for e in inside if e.label == "NORP"]
+        groups = [h.span for h in lx.org.find(text, a, b)]  # "the Taliban" is not a place
+        places = [
+            p for p in places
+            if _fold(text[slice(*p[0])]) not in _not_places()
+            and not any(x <= p[0][0] < y for x, y in norp + groups)
+            and not _BORDER.match(text, p[0][1])  # "near the Cameroon border": a neighbour, not the place
+            and not _ORIGIN.search(text, max(0, p[0][0] - 12), p[0][0])  # "peacekeepers from Chad"
+        ]
         return _Analysis(
             persons=[(e.start, e.end) for e in inside if e.label == "PERSON"],
             sentence=s,
@@ -582,3 +608,18 @@ def _merge_adjacent(spans: list[Span], gap: int = 3) -> list[Span]:
         else:
             out.append((a, b))
     return out
+
+
+@functools.lru_cache(maxsize=1)
+def _not_places() -> frozenset[str]:
+    """Words that look like places to the cues but are not (data/gazetteer/not_places.csv,
+    plus the adjectives of nationality in demonyms.csv)."""
+    import csv
+    from importlib import resources
+
+    folder = resources.files("eventcoder").joinpath("data", "gazetteer")
+    words = set()
+    for name, column in (("not_places.csv", "word"), ("demonyms.csv", "demonym")):
+        with folder.joinpath(name).open("r", encoding="utf-8") as fh:
+            words |= {_fold(r[column]) for r in csv.DictReader(line for line in fh if not line.startswith("#"))}
+    return frozenset(words)

@@ -12,8 +12,11 @@ precision filled in. A place that is not found keeps its text with precision ``u
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import math
 import re
+from importlib import resources
 from typing import Any, Iterable
 
 from .gazetteer import GAZETTEER_VERSION, Gazetteer, normalize_place
@@ -21,10 +24,33 @@ from .records import Incident, Location, LocationPrecision, PlaceCandidate
 from .segment import dateline
 
 _WORD = re.compile(r"[\w'’ʿʾ-]+")
+_BORDER_BEFORE = re.compile(r"border (?:with|of)\s+(?:the\s+)?$", re.I)
+_ORIGIN_BEFORE = re.compile(r"(?<!km )(?<!miles )\bfrom\s+(?:the\s+)?$", re.I)  # "peacekeepers from Chad"
+_BORDER_AFTER = re.compile(r"\s+(?:border|frontier)\b", re.I)
+_PROVINCE = re.compile(
+    r"\b([A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?) (?:[Pp]rovince|[Gg]overnorate|[Dd]epartment|[Ss]tate|[Rr]egion)\b"
+    r"|\b(?:[Ww]ilayat|[Ww]ilayah|[Pp]rovince of) (?:al-)?([A-Z][\w'’-]+)"
+)
+
+
+def _demonyms() -> list[dict[str, str]]:
+    ref = resources.files("eventcoder").joinpath("data", "gazetteer", "demonyms.csv")
+    with ref.open("r", encoding="utf-8") as fh:
+        return list(csv.DictReader(line for line in fh if not line.startswith("#")))
 
 
 # A candidate outside every country the document is about must be at least this big to win.
 _FOREIGN_MIN_POPULATION = 1_000_000
+
+
+_NEAR_KM = 100  # how far a namesake may be from a place named beside it to be preferred
+
+
+def _km(a: Any, b: Any) -> float:
+    """Great-circle distance in kilometres between two places with points."""
+    la1, lo1, la2, lo2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
+    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    return 6371.0 * 2 * math.asin(math.sqrt(h))
 
 
 def _candidate(mention: PlaceCandidate, place: Any) -> PlaceCandidate:
@@ -61,49 +87,73 @@ class Geocoder:
 
     @property
     def context_keys(self) -> dict[str, str]:
-        """Names that tell which country a document is about -> ISO code: countries, provinces
-        and cities of over 300,000 people, when the name is not shared with a place of another
-        country of the same kind (a country's or a province's own name outranks cities that list
-        it as an alternate)."""
+        """Names that tell which country a document is about -> ISO code: country names,
+        adjectives of nationality (``data/gazetteer/demonyms.csv``), and cities of over 300,000
+        people whose name no other country's city or province shares. Province names count
+        only with a province word (:data:`_PROVINCE`), since many are common words elsewhere."""
         if self._context_keys is None:
-            by_tier: dict[str, dict[int, set[str]]] = {}
+            countries: dict[str, set[str]] = {}
+            others: dict[str, set[str]] = {}
+            big: dict[str, set[str]] = {}
             for key, country, feature, population in self.gazetteer.context_rows(300_000):
-                if len(key) < 5 or not country:
+                if not country:
                     continue
-                tier = {"country": 0, "admin1": 1}.get(feature, 2)
-                by_tier.setdefault(key, {}).setdefault(tier, set()).add(country)
-            keys = {}
-            for key, tiers in by_tier.items():
-                top = tiers[min(tiers)]
-                if len(top) == 1:
-                    keys[key] = next(iter(top))
+                if feature == "country":
+                    countries.setdefault(key, set()).add(country)
+                else:
+                    others.setdefault(key, set()).add(country)
+                    if feature != "admin1":
+                        big.setdefault(key, set()).add(country)
+            keys = {k: next(iter(v)) for k, v in countries.items() if len(v) == 1 and len(k) >= 4}
+            for key, ccs in big.items():
+                if len(key) >= 5 and key not in keys and len(others[key]) == 1:
+                    keys[key] = next(iter(ccs))
+            for row in _demonyms():
+                if row["country"]:
+                    keys.setdefault(normalize_place(row["demonym"]), row["country"])
             self._context_keys = keys
         return self._context_keys
 
-    def context_countries(self, text: str) -> list[str]:
-        """Countries a document is about: its dateline's, then those it names, in order."""
+    def context_countries(self, text: str, exclude: Iterable[tuple[int, int]] = ()) -> list[str]:
+        """Countries a document is about: its dateline's, then those it names, in order.
+
+        Names inside ``exclude`` spans do not count (a place is no evidence for itself), nor
+        do neighbours ("the border with Niger", "the Cameroon border")."""
+        return list(dict.fromkeys(cc for cc, span in self.context_mentions(text)
+                                  if not any(a <= span[0] < b for a, b in exclude)))
+
+    def context_mentions(self, text: str) -> list[tuple[str, tuple[int, int]]]:
+        """(ISO code, span) of everything in ``text`` that names a country, in text order."""
         keys = self.context_keys
-        seen: dict[str, None] = {}
+        out: list[tuple[str, tuple[int, int]]] = []
         dl = dateline(text)
         if dl is not None:
             (a, b) = dl[1]
             for part in reversed(text[a:b].split(",")):
                 cands = self.gazetteer.candidates(part.strip())
                 if cands and cands[0].country:
-                    seen.setdefault(cands[0].country, None)
+                    out.append((cands[0].country, (a, b)))
                     break
-        words = _WORD.findall(text)
+        for m in _PROVINCE.finditer(text):  # "Kandahar province", "Wilayat Ninawa"
+            name = m.group(1) or m.group(2)
+            for p in self.gazetteer.candidates(name, kind_hint="admin1")[:1]:
+                if p.feature == "admin1" and p.country:
+                    out.append((p.country, m.span()))
+        words = list(_WORD.finditer(text))
         i = 0
         while i < len(words):  # longest name first, three words at most
             for n in (3, 2, 1):
-                cc = keys.get(normalize_place(" ".join(words[i : i + n])))
+                start, end = words[i].start(), words[min(i + n, len(words)) - 1].end()
+                cc = keys.get(normalize_place(text[start:end])) if i + n <= len(words) else None
                 if cc:
-                    seen.setdefault(cc, None)
+                    before = text[max(0, start - 16) : start]
+                    if not (_BORDER_BEFORE.search(before) or _BORDER_AFTER.match(text, end) or _ORIGIN_BEFORE.search(before)):
+                        out.append((cc, (start, end)))
                     i += n
                     break
             else:
                 i += 1
-        return list(seen)
+        return sorted(out, key=lambda x: x[1][0] if x[1] != (dl[1] if dl else None) else -1)
 
     def _best(self, text: str, countries: list[str]) -> tuple[Any, list[Any]]:
         """The best gazetteer entry for a mention (None when there is none) and all candidates."""
@@ -122,7 +172,7 @@ class Geocoder:
         parent = self.gazetteer.parent_of(place)
         return parent if parent is not None and parent.lat is not None else place
 
-    def resolve(self, loc: Location, countries: Iterable[str] = ()) -> Location:
+    def resolve(self, loc: Location, countries: Iterable[str] = (), text: str | None = None) -> Location:
         """Resolve a location and its alternative mentions; keep the most specific place found.
 
         Tiers: a city or curated place (with a point, or a reference place) beats a province,
@@ -130,9 +180,24 @@ class Geocoder:
         place in its sentences is a city, that city is returned as the reference place with
         precision ``near`` ("the al-Karama neighbourhood ... of Mosul")."""
         countries = list(countries)
+        if text is not None and loc.spans:  # "san jose, costa rica": the country written after the place
+            after = _WORD.findall(text[loc.spans[0][1] : loc.spans[0][1] + 40].split(".")[0])[:3]
+            if text[loc.spans[0][1] : loc.spans[0][1] + 2].startswith(","):
+                for n in (3, 2, 1):
+                    cc = self.context_keys.get(normalize_place(" ".join(after[:n])))
+                    if cc:
+                        countries = [cc] + [c for c in countries if c != cc]
+                        break
         mentions = [PlaceCandidate(loc.text, loc.spans, precision=loc.precision)]
         mentions += [a for a in loc.alternatives if a.name is None]
         resolved = [(m, *self._best(m.text, countries)) for m in mentions]
+        # places named beside the act ("al-Mansoura, east of Tabqa") pull its namesakes toward them
+        anchors = [b for _, b, _ in resolved[1:] if b is not None and b.lat is not None]
+        if anchors and resolved[0][2]:
+            near = [c for c in resolved[0][2] if c.lat is not None and min(_km(c, a) for a in anchors) <= _NEAR_KM]
+            if near:
+                best = min(near, key=lambda c: min(_km(c, a) for a in anchors))
+                resolved[0] = (resolved[0][0], best, [best, *[c for c in resolved[0][2] if c is not best]])
         tier = {"city": 0, "overlay": 0, "admin1": 1, "country": 2}
         ranked = sorted(
             (i for i, (_, best, _) in enumerate(resolved) if best is not None),
@@ -165,17 +230,22 @@ class Geocoder:
 
     def geocode_all(self, incidents: list[Incident], text: str) -> list[Incident]:
         """Geocode a document's incidents; places found in the document become context for the rest."""
-        countries = self.context_countries(text)
-        done = [self.geocode(i, text, countries) for i in incidents]
+        mentions = self.context_mentions(text)
+
+        def countries(inc: Incident, first: list[str] = ()) -> list[str]:
+            own = list(inc.location.spans)  # the place is no evidence for itself
+            ctx = [cc for cc, (s, _) in mentions if not any(a <= s < b for a, b in own)]
+            return list(dict.fromkeys([*first, *ctx]))
+
+        done = [self.geocode(i, text, countries(i)) if i.location else i for i in incidents]
         found = [i.location.country for i in done if i.location and i.location.lat is not None and i.location.country]
         if found:
             ranked = sorted(set(found), key=lambda c: (-found.count(c), found.index(c)))
-            countries = ranked + [c for c in countries if c not in ranked]
-            done = [self.geocode(i, text, countries) if i.location and i.location.lat is None else i for i in done]
+            done = [self.geocode(i, text, countries(i, ranked)) if i.location and i.location.lat is None else i for i in done]
         return done
 
     def geocode(self, incident: Incident, text: str, countries: Iterable[str] | None = None) -> Incident:
         if incident.location is None:
             return incident
         ctx = list(countries) if countries is not None else self.context_countries(text)
-        return dataclasses.replace(incident, location=self.resolve(incident.location, ctx))
+        return dataclasses.replace(incident, location=self.resolve(incident.location, ctx, text))
