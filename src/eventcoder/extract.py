@@ -178,6 +178,29 @@ class RuleExtractor:
         found.sort(key=lambda f: (not _SPECIFIC.search(text[f[0][1] : f[0][1] + 16] + " " + text[max(0, f[0][0] - 20) : f[0][0]]), f[0]))
         return found
 
+    def _gazetteer_places(self, text: str, s: Sentence, ents: list) -> list[tuple[Span, bool]]:
+        """Places the cues missed, found by matching every gazetteer name in the sentence
+        (Aho-Corasick) and kept only where the NER model saw some name, whatever label it gave
+        (it tags al-Bab as an organisation and Khawr Maksar as a person)."""
+        named = [(e.start, e.end) for e in ents if e.label in ("GPE", "LOC", "FAC", "ORG", "PERSON")]
+        if not named:
+            return []
+        low = text[s.start : s.end].lower()
+        if len(low) != s.end - s.start:
+            return []  # case folding changed the length: offsets would not line up
+        hits: list[Span] = []
+        for last, key in self.geocoder.gazetteer.automaton().iter(low):
+            a, b = s.start + last - len(key) + 1, s.start + last + 1
+            if len(key) < 4 or not text[a].isupper() or (a > 0 and text[a - 1].isalnum()) or (b < len(text) and text[b].isalnum()):
+                continue
+            if any(x <= a and b <= y for x, y in named) and _fold(text[a:b]) not in _not_places():
+                hits.append((a, b))
+        kept: list[Span] = []
+        for a, b in sorted(hits, key=lambda h: (-(h[1] - h[0]), h[0])):  # longest first, no overlaps
+            if not any(a < y and x < b for x, y in kept):
+                kept.append((a, b))
+        return [(span, bool(_NEAR.search(text[max(s.start, span[0] - 40) : span[0]]))) for span in sorted(kept)]
+
     def _known_prefix(self, text: str, start: int, end: int) -> Span | None:
         """The longest word prefix of text[start:end] that the gazetteer knows."""
         if self.geocoder is None:
@@ -200,6 +223,8 @@ class RuleExtractor:
         a, b = s.start, s.end
         inside = [e for e in ents if a <= e.start and e.end <= b]
         places = self._places(text, s, lowercase)
+        if not places and not lowercase and self.geocoder is not None:
+            places = self._gazetteer_places(text, s, inside)
         for e in inside:
             if e.label in ("GPE", "LOC", "FAC") and not any(ps <= e.start < pe or e.start <= ps < e.end for (ps, pe), _ in places):
                 phrase = text[e.start : e.end]
