@@ -70,6 +70,14 @@ _PLACE_SUFFIX = re.compile(rf"\b({_NAME})\s+(?:province|governorate|district|reg
 _SPECIFIC = re.compile(r"\b(?:village|town|neighbou?rhood|district|quarter|area|suburb|camp|airport|airbase)\b", re.I)
 _WILAYAH = re.compile(r"^(?:wilayat|wilayah|wilaya|province of)\s+(.+)$|^(.+?)\s+(?:wilayah|wilayat|province)$", re.I)
 _ORIGIN = re.compile(r"(?<!km )(?<!kilometres )(?<!miles )\bfrom\s+(?:the\s+)?$", re.I)
+_LOWERCASE_MIN_POPULATION = 10_000
+# "the u.s. embassy", "colombian army": a place name used as a modifier is not where the act was
+_MODIFIER = re.compile(
+    r"['’]?s?\s+(?:embassy|embassies|consulate|government|army|armed forces|forces|troops|officials?|citizens?|"
+    r"nationals?|authorities|president|ambassador|diplomats?|businessmen|company|companies|military|air force|"
+    r"navy|police|congress|press|people|guerrillas?|rebels?)\b",
+    re.I,
+)
 _BORDER = re.compile(r"\s+(?:border|frontier)\b", re.I)
 _LOWER_WORD = r"(?!(?:in|at|near|from|on|of|and|or|by|with|to|for|the|a|an|last|this|today|yesterday)\b)[a-z][\w'’-]*"
 _PLACE_LOWER = re.compile(rf"\b{_CUE}\s+(?:the\s+)?({_LOWER_WORD}(?:\s+{_LOWER_WORD}){{0,3}})")
@@ -212,9 +220,12 @@ class RuleExtractor:
         for n in range(len(words), 0, -1):
             e = start + words[n - 1].end()
             phrase = text[start:e].rstrip(",.;:")
-            if phrase in _STOPWORDS or len(phrase) < 3:
+            if phrase in _STOPWORDS or phrase in _english_stop_words() or len(phrase) < 3:
                 continue
-            if self.geocoder.gazetteer.candidates(phrase):
+            # without capitals to go by, only places that are countries, provinces or towns of
+            # some size count ("their" is a hamlet in the United States)
+            if any(p.feature in ("country", "admin1", "overlay") or p.population >= _LOWERCASE_MIN_POPULATION
+                   for p in self.geocoder.gazetteer.candidates(phrase)[:3]):
                 return (start, start + len(phrase))
         return None
 
@@ -240,6 +251,7 @@ class RuleExtractor:
             and not any(x <= p[0][0] < y for x, y in norp + groups)
             and not _BORDER.match(text, p[0][1])  # "near the Cameroon border": a neighbour, not the place
             and not _ORIGIN.search(text, max(0, p[0][0] - 12), p[0][0])  # "peacekeepers from Chad"
+            and not _MODIFIER.match(text, p[0][1])
         ]
         return _Analysis(
             persons=[(e.start, e.end) for e in inside if e.label == "PERSON"],
@@ -648,3 +660,10 @@ def _not_places() -> frozenset[str]:
         with folder.joinpath(name).open("r", encoding="utf-8") as fh:
             words |= {_fold(r[column]) for r in csv.DictReader(line for line in fh if not line.startswith("#"))}
     return frozenset(words)
+
+
+@functools.lru_cache(maxsize=1)
+def _english_stop_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS)

@@ -237,12 +237,24 @@ class Geocoder:
             ctx = [cc for cc, (s, _) in mentions if not any(a <= s < b for a, b in own)]
             return list(dict.fromkeys([*first, *ctx]))
 
-        done = [self.geocode(i, text, countries(i)) if i.location else i for i in incidents]
+        done = [self.geocode(i, text, countries(i)) if i.location else self._country_only(i, text, mentions) for i in incidents]
         found = [i.location.country for i in done if i.location and i.location.lat is not None and i.location.country]
         if found:
             ranked = sorted(set(found), key=lambda c: (-found.count(c), found.index(c)))
             done = [self.geocode(i, text, countries(i, ranked)) if i.location and i.location.lat is None else i for i in done]
         return done
+
+    def _country_only(self, incident: Incident, text: str, mentions: list[tuple[str, tuple[int, int]]]) -> Incident:
+        """An act that names no place: the country the document is about, with precision
+        ``country`` and the span of the words that say so (nothing when no country is named)."""
+        if not mentions:
+            return incident
+        cc, (a, b) = mentions[0]
+        counts = [m[0] for m in mentions]
+        if counts.count(cc) * 2 < len(counts) and len(set(counts)) > 1:
+            cc, (a, b) = max(mentions, key=lambda m: counts.count(m[0]))  # the country most named
+        loc = Location(text=text[a:b], name=None, country=cc, precision=LocationPrecision.COUNTRY, spans=((a, b),))
+        return dataclasses.replace(incident, location=loc)
 
     def geocode(self, incident: Incident, text: str, countries: Iterable[str] | None = None) -> Incident:
         if incident.location is None:
