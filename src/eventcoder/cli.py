@@ -66,6 +66,10 @@ def extract(paths, samples, published, source, source_kind, hijri_calendar, mont
     except EventcoderError as exc:
         _fail(exc)
 
+    from .gazetteer import default_path
+
+    if not quiet and not default_path().exists():
+        click.echo("Building the offline gazetteer from the installed GeoNames data (once; about half a minute)...", err=True)
     items = list(load_samples()) if samples else []
     stream = read_paths(paths, options, stdin=sys.stdin.buffer) if paths else iter(())
     summary = Summary()
