@@ -116,3 +116,23 @@ def test_evaluate_muc4_missing_data_is_a_clear_error(run, tmp_path):
     res = run("evaluate", "muc4", "--data-dir", str(tmp_path / "nowhere"))
     assert res.exit_code == 2
     assert "--data-dir" in res.output or "EVENTCODER_MUC4_DIR" in res.output
+
+
+def test_places_of_your_own(run, tmp_path, monkeypatch):
+    """A user overlay adds a place the gazetteer lacks; its record resolves near its reference place."""
+    monkeypatch.setenv("EVENTCODER_CACHE_DIR", str(tmp_path / "cache"))
+    places = tmp_path / "places.csv"
+    places.write_text("name,aliases,admin1,country,lat,lon,population,feature,parent,source\n"
+                      "Camp Zulu,Zulu Camp,,IQ,,,,camp,Mosul,test: a made-up camp near Mosul\n", encoding="utf-8")
+    report = tmp_path / "r.txt"
+    report.write_text("MOSUL, 4 May 2017 (Test Wire) - A car bomb exploded at Camp Zulu on Wednesday, killing 5 soldiers.\n")
+    out = tmp_path / "o.jsonl"
+    res = run("extract", str(report), "--places", str(places), "--out", str(out), "--quiet")
+    assert res.exit_code == 0, res.output
+    loc = json.loads(out.read_text().splitlines()[0])["location"]
+    assert (loc["text"], loc["country"], loc["precision"]) == ("Camp Zulu", "IQ", "near")
+    assert abs(loc["lat"] - 36.3) < 0.2  # Mosul's point: the camp's reference place
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,country\nNowhere,IQ\n", encoding="utf-8")
+    res = run("extract", str(report), "--places", str(bad), "--quiet")
+    assert res.exit_code == 2 and "source" in res.output

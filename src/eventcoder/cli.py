@@ -41,8 +41,10 @@ def cli() -> None:
 @click.option("--db", default="eventcoder.db", show_default=True, help="SQLite database to store documents and incidents in.")
 @click.option("--codebook", "codebooks", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Your own codebook YAML; it replaces the packaged codebook of the same name (repeatable).")
+@click.option("--places", "overlays", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A CSV of places of your own (the columns of the packaged overlay.csv, a source for each row); repeatable.")
 @click.option("--quiet", is_flag=True, help="No table or summary on the terminal.")
-def extract(paths, samples, published, source, source_kind, hijri_calendar, month_first, merge, fmt, out, db, codebooks, quiet):
+def extract(paths, samples, published, source, source_kind, hijri_calendar, month_first, merge, fmt, out, db, codebooks, overlays, quiet):
     """Code documents (PATH: .txt, .html, .jsonl, .csv, or - for standard input), store and write the records."""
     from .export import render_table, write_csv, write_jsonl
     from .ingest import IngestOptions, parse_published, read_paths
@@ -54,7 +56,7 @@ def extract(paths, samples, published, source, source_kind, hijri_calendar, mont
     if not paths and not samples:
         raise click.UsageError("give at least one PATH (or - for standard input), or --samples")
     try:
-        pipeline = Pipeline(PipelineConfig(merge=merge, codebooks=tuple(codebooks)))
+        pipeline = Pipeline(PipelineConfig(merge=merge, codebooks=tuple(codebooks), overlays=tuple(overlays)))
         options = IngestOptions(
             published=parse_published(published) if published else None,
             source=source,
@@ -68,7 +70,7 @@ def extract(paths, samples, published, source, source_kind, hijri_calendar, mont
 
     from .gazetteer import default_path
 
-    if not quiet and not default_path().exists():
+    if not quiet and not default_path(overlays).exists():
         click.echo("Building the offline gazetteer from the installed GeoNames data (once; about half a minute)...", err=True)
     items = list(load_samples()) if samples else []
     stream = read_paths(paths, options, stdin=sys.stdin.buffer) if paths else iter(())

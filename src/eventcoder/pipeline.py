@@ -13,6 +13,7 @@ from typing import Iterable, Iterator
 
 from .codebook import user_codebooks
 from .extract import RuleExtractor
+from .gazetteer import read_overlay
 from .geocode import Geocoder
 from .lexicon import Lexicon
 from .nlp import EntityFinder
@@ -55,6 +56,7 @@ class PipelineConfig:
     geocode: bool = True
     ner: bool = True  # spaCy named entities (people, places); off = lexicons only
     codebooks: tuple[str, ...] = ()  # paths of user codebooks that replace packaged ones of the same name
+    overlays: tuple[str, ...] = ()  # user gazetteer overlay CSVs (places of your own, with sources)
     validate: bool = True
 
 
@@ -63,7 +65,9 @@ class Pipeline:
 
     def __init__(self, config: PipelineConfig | None = None):
         self.config = config or PipelineConfig()
-        self.geocoder = Geocoder() if self.config.geocode else None
+        for path in self.config.overlays:  # bad config fails before any work starts
+            read_overlay(path)
+        self.geocoder = Geocoder(overlays=self.config.overlays) if self.config.geocode else None
         self.extractor = RuleExtractor(
             lexicon=Lexicon(**user_codebooks(self.config.codebooks)),
             merge=self.config.merge,
