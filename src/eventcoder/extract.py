@@ -328,6 +328,11 @@ class RuleExtractor:
             # "police reported today that ... on Monday, 4 August": the date of the report is not the
             # date of the act; prefer any other date the sentence gives
             acts_dates = [d for d in usable if not _REPORTING.search(text, max(s.start, d.value.spans[0][0] - 30), d.value.spans[0][0])]
+            # "judges today began stoppages to protest the assassination of judge X the evening of
+            # 1 november": of the act's dates, the one nearest its trigger
+            trigger = next((t.start for t in an.strong), None)
+            if trigger is not None:
+                acts_dates.sort(key=lambda d: abs(d.value.spans[0][0] - trigger))
             usable = acts_dates + [d for d in usable if d not in acts_dates]
             sub = self._sentence_type(an, text)
             if sub is None:
