@@ -1,6 +1,6 @@
 """Read the processed MUC-4 splits (GTT templates, GRIT extracts, docmeta datelines).
 
-The files live outside the repository (see ``/work/shared/data/muc4/README.md``); they are
+The files live outside the repository (see ``../shared/data/muc4/README.md``); they are
 read, never copied. Offsets are dropped on load: in these files every offset is just
 ``doctext.find(string)`` (README quirk 1), so they carry no span information.
 """

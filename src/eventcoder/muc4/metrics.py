@@ -1,7 +1,7 @@
 """The three MUC-4 scorers of ``METRICS.md``: GTT template F1, CEAF-REE and CEAF-RME.
 
 Pure functions over :class:`~eventcoder.muc4.data.MucDocument` gold and plain prediction
-dicts; no I/O. Section numbers below refer to ``/work/shared/data/muc4/METRICS.md``.
+dicts; no I/O. Section numbers below refer to ``../shared/data/muc4/METRICS.md``.
 
 A predicted template is ``{"incident_type": str, "PerpInd": [[mention, ...], ...], ...}``;
 missing roles are empty and any other key is an error. Predictions map ``docid`` to a list
