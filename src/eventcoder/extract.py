@@ -25,7 +25,7 @@ import dataclasses
 import functools
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from .lexicon import Hit, Lexicon
 from .normalize.counts import CountMention, find_counts, find_materiel, merge_counts
@@ -622,10 +622,6 @@ class RuleExtractor:
         claim = self.is_claim(doc, dates)
         claimed_by, group = self._claimed_by(text, claim, analyses)
         return [self._incident(doc, act, claimed_by, group, claim) for act in acts]
-
-    def extract_many(self, docs: Iterable[Document]) -> Iterable[tuple[Document, list[Incident]]]:
-        for doc in docs:
-            yield doc, self.extract(doc)
 
 
 def _fold(s: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from convertdate import islamic
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
