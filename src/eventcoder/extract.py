@@ -83,7 +83,7 @@ _LOWER_WORD = r"(?!(?:in|at|near|from|on|of|and|or|by|with|to|for|the|a|an|last|
 _PLACE_LOWER = re.compile(rf"\b{_CUE}\s+(?:the\s+)?({_LOWER_WORD}(?:\s+{_LOWER_WORD}){{0,3}})")
 _NEAR = re.compile(r"\b(?:near|outside|around|on the outskirts of|(?:north|south|east|west)\w* of|in the area of|(?:kilometres|kilometers|km|miles) (?:away )?from)\s+(?:the\s+)?(?:\w+\s+of\s+)?$", re.I)
 _SPEAKER = re.compile(r"^[\w'’-]*\s*(?:spokes(?:man|woman|person)|sources?|officials?|statement|said|says|told|added|reported|announced|according)\b", re.I)
-_STOPWORDS = {"the", "a", "an", "this", "that", "which", "which", "order", "addition", "response", "front", "favor", "spite", "charge"}
+_STOPWORDS = {"the", "a", "an", "this", "that", "which", "order", "addition", "response", "front", "favor", "spite", "charge"}
 _REPORTING = re.compile(
     r"\b(?:said|says|reported|reports|denied|denies|announced|announces|stated|confirmed|disclosed|revealed|"
     r"indicated|added|noted|condemned|began|told|claimed|acknowledged|explained|declared)\s+(?:on\s+)?$",
