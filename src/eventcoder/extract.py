@@ -27,6 +27,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .gazetteer import normalize_place
+from .geocode import BORDER_AFTER, ORIGIN_BEFORE
 from .lexicon import Hit, Lexicon
 from .normalize.counts import CountMention, find_counts, find_materiel, merge_counts
 from .normalize.dates import DateMention, find_dates
@@ -69,7 +71,6 @@ _PLACE_OF = re.compile(rf"\b(?:of|edge of|part of)\s+(?:the\s+)?({_NAME})")
 _PLACE_SUFFIX = re.compile(rf"\b({_NAME})\s+(?:province|governorate|district|region|wilayah|department|neighbou?rhood|area|quarter|camp|airport|airbase)\b")
 _SPECIFIC = re.compile(r"\b(?:village|town|neighbou?rhood|district|quarter|area|suburb|camp|airport|airbase)\b", re.I)
 _WILAYAH = re.compile(r"^(?:wilayat|wilayah|wilaya|province of)\s+(.+)$|^(.+?)\s+(?:wilayah|wilayat|province)$", re.I)
-_ORIGIN = re.compile(r"(?<!km )(?<!kilometres )(?<!miles )\bfrom\s+(?:the\s+)?$", re.I)
 _LOWERCASE_MIN_POPULATION = 10_000
 # "the u.s. embassy", "colombian army": a place name used as a modifier is not where the act was
 _MODIFIER = re.compile(
@@ -78,7 +79,6 @@ _MODIFIER = re.compile(
     r"navy|police|congress|press|people|guerrillas?|rebels?)\b",
     re.I,
 )
-_BORDER = re.compile(r"\s+(?:border|frontier)\b", re.I)
 _LOWER_WORD = r"(?!(?:in|at|near|from|on|of|and|or|by|with|to|for|the|a|an|last|this|today|yesterday)\b)[a-z][\w'’-]*"
 _PLACE_LOWER = re.compile(rf"\b{_CUE}\s+(?:the\s+)?({_LOWER_WORD}(?:\s+{_LOWER_WORD}){{0,3}})")
 _NEAR = re.compile(r"\b(?:near|outside|around|on the outskirts of|(?:north|south|east|west)\w* of|in the area of|(?:kilometres|kilometers|km|miles) (?:away )?from)\s+(?:the\s+)?(?:\w+\s+of\s+)?$", re.I)
@@ -249,8 +249,8 @@ class RuleExtractor:
             p for p in places
             if _fold(text[slice(*p[0])]) not in _not_places()
             and not any(x <= p[0][0] < y for x, y in norp + groups)
-            and not _BORDER.match(text, p[0][1])  # "near the Cameroon border": a neighbour, not the place
-            and not _ORIGIN.search(text, max(0, p[0][0] - 12), p[0][0])  # "peacekeepers from Chad"
+            and not BORDER_AFTER.match(text, p[0][1])  # "near the Cameroon border": a neighbour, not the place
+            and not ORIGIN_BEFORE.search(text, max(0, p[0][0] - 12), p[0][0])  # "peacekeepers from Chad"
             and not _MODIFIER.match(text, p[0][1])
         ]
         return _Analysis(
@@ -624,10 +624,7 @@ class RuleExtractor:
         return [self._incident(doc, act, claimed_by, group, claim) for act in acts]
 
 
-def _fold(s: str) -> str:
-    from .geocode import normalize_place
-
-    return normalize_place(s)
+_fold = normalize_place  # place names are compared as the gazetteer keys them
 
 
 def _dateline_place(text: str, span: Span) -> Span:

@@ -25,8 +25,10 @@ from .segment import dateline
 
 _WORD = re.compile(r"[\w'’ʿʾ-]+")
 _BORDER_BEFORE = re.compile(r"border (?:with|of)\s+(?:the\s+)?$", re.I)
-_ORIGIN_BEFORE = re.compile(r"(?<!km )(?<!miles )\bfrom\s+(?:the\s+)?$", re.I)  # "peacekeepers from Chad"
-_BORDER_AFTER = re.compile(r"\s+(?:border|frontier)\b", re.I)
+# Names that are not where the act happened: origins ("peacekeepers from Chad", but not
+# "10 km from Dori") and neighbours ("the Cameroon border"). Shared with the extractor.
+ORIGIN_BEFORE = re.compile(r"(?<!km )(?<!kilometres )(?<!miles )\bfrom\s+(?:the\s+)?$", re.I)
+BORDER_AFTER = re.compile(r"\s+(?:border|frontier)\b", re.I)
 _PROVINCE = re.compile(
     r"\b([A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?) (?:[Pp]rovince|[Gg]overnorate|[Dd]epartment|[Ss]tate|[Rr]egion)\b"
     r"|\b(?:[Ww]ilayat|[Ww]ilayah|[Pp]rovince of) (?:al-)?([A-Z][\w'’-]+)"
@@ -147,7 +149,7 @@ class Geocoder:
                 cc = keys.get(normalize_place(text[start:end])) if i + n <= len(words) else None
                 if cc:
                     before = text[max(0, start - 16) : start]
-                    if not (_BORDER_BEFORE.search(before) or _BORDER_AFTER.match(text, end) or _ORIGIN_BEFORE.search(before)):
+                    if not (_BORDER_BEFORE.search(before) or BORDER_AFTER.match(text, end) or ORIGIN_BEFORE.search(before)):
                         out.append((cc, (start, end)))
                     i += n
                     break

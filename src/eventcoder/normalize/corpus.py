@@ -214,10 +214,7 @@ def count_case_problems(case: dict[str, Any], found: list[CountMention] | None =
         label = f"figure {i + 1}"
         if m.kind != w["kind"]:
             problems.append(f"{label}: kind {m.kind}, expected {w['kind']}")
-        if (m.count.low, m.count.high) != (w["low"], w["high"]):
-            problems.append(f"{label}: low/high {m.count.low}/{m.count.high}, expected {w['low']}/{w['high']}")
-        if m.count.qualifier is not _enum(Qualifier, w["qualifier"]):
-            problems.append(f"{label}: qualifier {m.count.qualifier.value}, expected {w['qualifier']}")
+        problems += _count_problems(label, m.count, w)
         if m.side != w.get("side", "targets"):
             problems.append(f"{label}: side {m.side}, expected {w.get('side', 'targets')}")
         if m.negated != w.get("negated", False):
@@ -235,6 +232,16 @@ def count_case_problems(case: dict[str, Any], found: list[CountMention] | None =
     return problems
 
 
+def _count_problems(label: str, count: Any, want: dict[str, Any]) -> list[str]:
+    """Differences in (low, high, qualifier) between a found Count and an expected figure."""
+    problems = []
+    if (count.low, count.high) != (want["low"], want["high"]):
+        problems.append(f"{label}: low/high {count.low}/{count.high}, expected {want['low']}/{want['high']}")
+    if count.qualifier is not _enum(Qualifier, want["qualifier"]):
+        problems.append(f"{label}: qualifier {count.qualifier.value}, expected {want['qualifier']}")
+    return problems
+
+
 def materiel_case_problems(case: dict[str, Any], found: list[Materiel] | None = None) -> list[str]:
     """What differs between the case's expected materiel and what is found ([] = right)."""
     text = case["text"]
@@ -249,10 +256,7 @@ def materiel_case_problems(case: dict[str, Any], found: list[Materiel] | None = 
         label = f"item {i + 1}"
         if m.kind != w["kind"]:
             problems.append(f"{label}: kind {m.kind}, expected {w['kind']}")
-        if (m.count.low, m.count.high) != (w["low"], w["high"]):
-            problems.append(f"{label}: low/high {m.count.low}/{m.count.high}, expected {w['low']}/{w['high']}")
-        if m.count.qualifier is not _enum(Qualifier, w["qualifier"]):
-            problems.append(f"{label}: qualifier {m.count.qualifier.value}, expected {w['qualifier']}")
+        problems += _count_problems(label, m.count, w)
         if m.effect is not _enum(MaterielEffect, w["effect"]):
             problems.append(f"{label}: effect {m.effect.value}, expected {w['effect']}")
         if "text" in w and m.text != w["text"]:

@@ -128,6 +128,10 @@ def _section(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:
     return value
 
 
+def _compile(src: str) -> re.Pattern[str]:
+    return re.compile(src, _FLAGS)
+
+
 def _phrase_re(phrase: str) -> str:
     return r"\s+".join(re.escape(t) for t in phrase.split())
 
@@ -311,26 +315,23 @@ def _count_lexicon() -> _CountLexicon:
     post_trig = rf"(?:{combined_src}|{_alt(post)})"
     active_trig = rf"(?:{combined_src}|{_alt(active)})"
 
-    def c(src: str) -> re.Pattern[str]:
-        return re.compile(src, _FLAGS)
-
     patterns = (
-        ("post", 0, c(rf"(?P<qty>{qty})(?P<subj>{subj})(?P<paren>{paren})(?P<aux>{aux})\s+(?P<trig>{post_trig})(?![\w-])")),
-        ("toll", 0, c(rf"(?<![\w-])(?P<trig>{_alt(toll_kind)}){toll_gap}(?:\s+{_bounded(toll_fillers)})*\s+(?P<qty>{qty_numeric})(?P<subj>{subj})")),
-        ("active", 1, c(rf"(?<![\w-])(?P<trig>{active_trig})(?:\s+(?P<fill>{fill}))?\s+(?P<qty>{qty})(?P<subj>{subj})")),
-        ("nominal", 1, c(rf"(?<![\w-])(?P<trig>{_alt(of_nouns)})\s+of(?:\s+(?P<fill>{fill}))?\s+(?P<qty>{qty})(?P<subj>{subj})")),
+        ("post", 0, _compile(rf"(?P<qty>{qty})(?P<subj>{subj})(?P<paren>{paren})(?P<aux>{aux})\s+(?P<trig>{post_trig})(?![\w-])")),
+        ("toll", 0, _compile(rf"(?<![\w-])(?P<trig>{_alt(toll_kind)}){toll_gap}(?:\s+{_bounded(toll_fillers)})*\s+(?P<qty>{qty_numeric})(?P<subj>{subj})")),
+        ("active", 1, _compile(rf"(?<![\w-])(?P<trig>{active_trig})(?:\s+(?P<fill>{fill}))?\s+(?P<qty>{qty})(?P<subj>{subj})")),
+        ("nominal", 1, _compile(rf"(?<![\w-])(?P<trig>{_alt(of_nouns)})\s+of(?:\s+(?P<fill>{fill}))?\s+(?P<qty>{qty})(?P<subj>{subj})")),
         (
             "gap",
             5,
-            c(
+            _compile(
                 rf"(?<![\w-])(?P<qty>the|an?)\s+(?P<subj>{_alt(sides['attackers'])}(?:\s+brothers?)?|brother)(?![\w-])"
                 rf"[^.;!?]{{0,100}}?(?<![\w-])(?:(?:was|had\s+been|has\s+been)\s+)?"
                 rf"(?P<trig>{_alt(list(sides['martyrdom_triggers']) + ['killed', 'died', 'killed himself'])})(?![\w-])"
             ),
         ),
     )
-    cont = c(rf"{_SEP}\s+(?P<qty>{qty})(?P<subj>{subj})")
-    back = c(rf"(?P<qty>{qty})(?P<subj>{subj}){_SEP}\s+\Z")
+    cont = _compile(rf"{_SEP}\s+(?P<qty>{qty})(?P<subj>{subj})")
+    back = _compile(rf"(?P<qty>{qty})(?P<subj>{subj}){_SEP}\s+\Z")
 
     return _CountLexicon(
         version=str(data["version"]),
@@ -356,10 +357,10 @@ def _count_lexicon() -> _CountLexicon:
         attackers_martyrdom=frozenset(_norm(x) for x in _words(sides, "attackers_with_martyrdom", where)),
         martyrdom=frozenset(_norm(x) for x in _words(sides, "martyrdom_triggers", where)),
         unknown_side=frozenset(_norm(x) for x in _words(sides, "unknown", where)),
-        both_sides=c(_bounded(_words(sides, "both_sides_markers", where))),
-        combined=c(rf"{combined_src}\Z"),
+        both_sides=_compile(_bounded(_words(sides, "both_sides_markers", where))),
+        combined=_compile(rf"{combined_src}\Z"),
         qty_materiel=qty_materiel,
-        qual_prefix=c(rf"({_alt(qualifier_of)})\s+(.+)\Z"),
+        qual_prefix=_compile(rf"({_alt(qualifier_of)})\s+(.+)\Z"),
         patterns=patterns,
         cont=cont,
         back=back,
@@ -886,15 +887,12 @@ def _materiel_lexicon() -> _MaterielLexicon:
     lst = rf"(?P<list>{it}(?:{_SEP}\s+{it})*)"
     maux = rf"(?:\s+{_bounded(_words(data, 'auxiliaries', where))})*"
 
-    def c(src: str) -> re.Pattern[str]:
-        return re.compile(src, _FLAGS)
-
     patterns = (
-        ("spoils_after", 0, c(rf"(?P<eff>{take_src})\s+{lst}\s+(?P<spoils>{spoil_src})")),
-        ("spoils_before", 0, c(rf"(?P<eff>{take_src})\s+(?P<spoils>{spoil_src})\s+{lst}")),
-        ("spoils_post", 0, c(rf"{lst}{maux}\s+(?P<eff>{take_src})\s+(?P<spoils>{spoil_src})")),
-        ("active", 1, c(rf"(?<![\w-])(?P<eff>{_alt(active)})\s+{lst}")),
-        ("post", 1, c(rf"{lst}(?P<aux>{maux})\s+(?P<eff>{_alt(post)})(?![\w-])")),
+        ("spoils_after", 0, _compile(rf"(?P<eff>{take_src})\s+{lst}\s+(?P<spoils>{spoil_src})")),
+        ("spoils_before", 0, _compile(rf"(?P<eff>{take_src})\s+(?P<spoils>{spoil_src})\s+{lst}")),
+        ("spoils_post", 0, _compile(rf"{lst}{maux}\s+(?P<eff>{take_src})\s+(?P<spoils>{spoil_src})")),
+        ("active", 1, _compile(rf"(?<![\w-])(?P<eff>{_alt(active)})\s+{lst}")),
+        ("post", 1, _compile(rf"{lst}(?P<aux>{maux})\s+(?P<eff>{_alt(post)})(?![\w-])")),
     )
     return _MaterielLexicon(
         version=str(data["version"]),
@@ -906,7 +904,7 @@ def _materiel_lexicon() -> _MaterielLexicon:
         mass=frozenset(mass),
         effect_of=effect_of,
         patterns=patterns,
-        item=c(item(True)),
+        item=_compile(item(True)),
     )
 
 
