@@ -10,11 +10,17 @@ import pytest
 from eventcoder.errors import ConfigError, DataNotFound
 from eventcoder.muc4.data import load_split
 from eventcoder.muc4.raw_keys import (
+    CountBasis,
+    KeyNumber,
+    key_count,
     load_raw_keys,
     parse_date,
+    parse_effect_fills,
     parse_effects,
     parse_keys,
     parse_location,
+    parse_number,
+    parse_number_fill,
 )
 
 D = dt.date
@@ -160,6 +166,137 @@ def test_parse_effects_forms():
     )
 
 
+@pytest.mark.parametrize(
+    "text, readings",
+    [
+        ("7", [(7, 7, False)]),
+        ("1,000", [(1000, 1000, False)]),
+        ("PLURAL", [(2, None, False)]),
+        ("~100", [(100, 100, True)]),
+        ("6-8", [(6, 8, False)]),
+        ("6-", [(6, None, False)]),
+        ("23 -", [(23, None, False)]),
+        ("-15", [(None, 15, False)]),
+        ("6 / 4", [(6, 6, False), (4, 4, False)]),
+        ("5/6", [(5, 5, False), (6, 6, False)]),
+        ("PLURAL / - 15", [(2, None, False), (None, 15, False)]),
+        ("? 15", [(15, 15, False)]),
+        ("-", []),
+        ("SEVERAL", []),
+    ],
+)
+def test_parse_number_forms(text, readings):
+    assert parse_number(text) == tuple(KeyNumber(*r) for r in readings)
+    assert [r.exact for r in parse_number(text)] == [lo if lo == hi and not ap else None for lo, hi, ap in readings]
+
+
+def test_parse_number_and_effect_fills_keep_targets_and_optional_marks():
+    fill = parse_number_fill('1 / PLURAL: "BODYGUARD" / "BODYGUARDS"')
+    assert fill.targets == ("BODYGUARD", "BODYGUARDS") and not fill.optional
+    assert [r.exact for r in fill.readings] == [1, None]
+    fill = parse_number_fill('? 1: "\\"SANTO TOMAS\\" FARM"')
+    assert fill.optional and fill.targets == ('"SANTO TOMAS" FARM',)
+    assert parse_number_fill("? 6").targets == () and parse_number_fill("? 6").optional
+    fills = parse_effect_fills(['? INJURY / DEATH: "PEASANTS" / "PEASANT"', 'NO INJURY OR DEATH: "-"', "-"])
+    assert [(f.labels, f.targets, f.optional) for f in fills] == [
+        (("INJURY", "DEATH"), ("PEASANTS", "PEASANT"), True),
+        (("NO INJURY OR DEATH",), (), False),
+    ]
+
+
+def hum_block(numbers=(), effects=(), total="-") -> str:
+    """A key block whose human-target slots 21, 23 and 24 hold these lines."""
+    def slot(n, label, lines):
+        lines = list(lines) or ["-"]
+        pad = " " * 36
+        head = f"{n}. {label}".ljust(36)
+        return "\n".join([head + lines[0], *(pad + line for line in lines[1:])])
+
+    return "\n".join([
+        "0.  MESSAGE: ID                     TST1-MUC3-0099",
+        "1.  MESSAGE: TEMPLATE               1",
+        "4.  INCIDENT: TYPE                  ATTACK",
+        slot(21, "HUM TGT: NUMBER", numbers),
+        slot(23, "HUM TGT: EFFECT OF INCIDENT", effects),
+        slot(24, "HUM TGT: TOTAL NUMBER", [total]),
+    ]) + "\n"
+
+
+def counts(numbers=(), effects=(), total="-"):
+    [(_, template)] = parse_keys(hum_block(numbers, effects, total))
+    return template.killed, template.injured
+
+
+def test_counts_sum_the_targets_with_the_effect():
+    killed, injured = counts(
+        ['1: "CEREZO"', '1: "CIVILIAN"', '3: "PEASANTS" / "FARMERS"'],
+        ['NO INJURY: "CEREZO"', 'DEATH: "CIVILIAN"', 'DEATH: "FARMERS"'],
+    )
+    assert (killed.values, killed.basis) == ((4,), CountBasis.TARGETS) and killed.definite
+    assert (injured.values, injured.basis) == ((0,), CountBasis.NONE_REPORTED)  # only NO INJURY said
+
+
+def test_counts_pair_several_numbers_of_one_target_in_key_order():
+    killed, injured = counts(['20: "PERSONS"', '~100: "PERSONS"'], ['DEATH: "PERSONS"', 'INJURY: "PERSONS"'])
+    assert killed.values == (20,)
+    assert (injured.values, injured.basis) == ((), CountBasis.INEXACT)
+    killed, _ = counts(['24: "GUARDS"', '7 -: "GUARDS"'], ['DEATH: "GUARDS"'])
+    assert (killed.values, killed.basis) == ((), CountBasis.UNPAIRED)
+    killed, injured = counts(['20: "PERSONS"'], ['DEATH: "PERSONS"', 'INJURY: "PERSONS"'])
+    assert killed.basis == injured.basis == CountBasis.UNPAIRED  # 20 killed, or injured?
+    killed, _ = counts(['12: "STUDENTS"'], ['DEATH: "STUDENTS"', 'DEATH: "STUDENTS"'])
+    assert killed.values == (12,)  # one number line is counted once
+
+
+def test_counts_use_the_total_when_every_target_has_the_effect():
+    numbers = ['6: "JESUITS"', '1: "IGNACIO ELLACURIA"', '2: "WOMEN"']
+    effects = ['DEATH: "JESUITS"', 'DEATH: "IGNACIO ELLACURIA"', 'DEATH: "WOMEN"']
+    assert counts(numbers, effects, "8")[0].values == (8,)
+    assert counts(numbers, effects, "8")[0].basis == CountBasis.TOTAL
+    assert counts(numbers, effects)[0].values == (9,)  # the named Jesuit counted twice
+    assert counts(numbers, effects, "? 8")[0].values == (9,)  # an optional total is not used
+    assert counts(numbers, effects, "~8")[0].values == (9,)
+    assert counts(['PLURAL: "PASSENGERS"', 'PLURAL: "CREW"'], ['DEATH: "CREW"', 'DEATH: "PASSENGERS"'], "107")[0].values == (107,)
+    # a total of all targets is not the number injured when some were not hurt
+    killed, injured = counts(['7: "CHILDREN"', '1: "NIECE"'], ['INJURY: "NIECE"'], "7")
+    assert injured.values == (1,) and killed.basis == CountBasis.NOT_GIVEN
+
+
+def test_counts_keep_every_total_the_key_accepts():
+    killed, _ = counts(['6 / 4: "PRIESTS"', '? 1: "COOK"'], ['DEATH: "PRIESTS"', 'DEATH: "COOK"'])
+    assert killed.values == (4, 5, 6, 7)
+    killed, injured = counts(['2: "GUARDS"'], ['INJURY / DEATH: "GUARDS"'])
+    assert killed.values == injured.values == (0, 2)
+    # an optional filler on a PLURAL target may be left out; a required one may not
+    killed, _ = counts(['20: "PERSONS"', 'PLURAL: "POLICEMEN"'], ['DEATH: "PERSONS"', '? DEATH: "POLICEMEN"'])
+    assert killed.values == (20,)
+    killed, _ = counts(['20: "PERSONS"', 'PLURAL: "POLICEMEN"'], ['DEATH: "PERSONS"', 'DEATH: "POLICEMEN"'])
+    assert (killed.values, killed.basis) == ((), CountBasis.INEXACT)
+    assert counts(['1 / PLURAL: "BODYGUARD" / "BODYGUARDS"'], ['DEATH: "BODYGUARDS"'])[0].values == (1,)
+    assert counts(['~70: "PEASANTS"'], ['DEATH: "PEASANTS"'])[0].basis == CountBasis.INEXACT
+
+
+def test_counts_from_dummy_targets_and_bare_labels():
+    killed, injured = counts([], ['NO INJURY OR DEATH: "-"'])
+    assert killed.values == injured.values == (0,)
+    killed, injured = counts([], ['NO DEATH: "-"'])
+    assert killed.values == (0,) and injured.basis == CountBasis.NOT_GIVEN
+    killed, injured = counts([], ['? NO INJURY OR DEATH: "-"'])
+    assert killed.basis == injured.basis == CountBasis.NOT_GIVEN  # optional: may be left out
+    killed, injured = counts(['1: "HOSTAGE"'], ['REGAINED FREEDOM: "HOSTAGE"'])
+    assert killed.basis == injured.basis == CountBasis.NOT_GIVEN
+    assert counts(['2: "-"'], ['DEATH: "-"'])[0].values == (2,)
+    assert counts([], ["INJURY"])[1].basis == CountBasis.NO_NUMBER
+    assert counts(['1: "MAYOR"'], ['DEATH: "DRIVER"'])[0].basis == CountBasis.NO_NUMBER
+    with pytest.raises(ConfigError):
+        key_count("missing", (), ())
+
+
+def test_a_total_of_several_lines_is_not_a_total():
+    [(_, template)] = parse_keys(hum_block(['2: "MEN"'], ['DEATH: "MEN"'], total='305: "DEAD"\n' + " " * 36 + '373: "WOUNDED"'))
+    assert template.hum_total is None and template.killed.values == (2,)
+
+
 def test_unknown_split_and_missing_folder(tmp_path: Path):
     with pytest.raises(ConfigError):
         load_raw_keys("validation", tmp_path)
@@ -212,3 +349,15 @@ def test_dev_keys_slots_are_parsed(dev_keys):
     first = dev_keys["TST1-MUC3-0001"][0]
     assert first.date.days == (D(1990, 2, 2),)
     assert first.location.places == (("SANTO TOMAS", "FARM"),)
+    assert first.killed.values == (1,) and first.phys_tgt[0].readings[0].exact == 1
+
+
+def test_dev_keys_counts(dev_keys):
+    templates = [t for v in dev_keys.values() for t in v]
+    assert sum(t.killed.definite for t in templates) == 79
+    assert sum(t.injured.definite for t in templates) == 30
+    assert all(t.death for t in templates if t.killed.definite and max(t.killed.values) > 0)
+    bombing = dev_keys["TST2-MUC4-0007"][0]  # "20 persons were killed and approximately 100 injured"
+    assert bombing.killed.values == (20,) and not bombing.injured.definite
+    jesuits = dev_keys["TST1-MUC3-0050"][0]  # 6 Jesuits, one of them named, and 2 women; total 8
+    assert (jesuits.killed.values, jesuits.killed.basis) == ((8,), CountBasis.TOTAL)

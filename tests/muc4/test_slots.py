@@ -8,9 +8,15 @@ import datetime as dt
 import pytest
 
 from eventcoder.errors import ConfigError
-from eventcoder.muc4.evaluate import evaluate_muc4
-from eventcoder.muc4.raw_keys import RawTemplate, parse_date, parse_location
-from eventcoder.muc4.slots import country_iso2, fold, score_slots
+from eventcoder.muc4.evaluate import _slots_table, evaluate_muc4
+from eventcoder.muc4.raw_keys import (
+    RawTemplate,
+    parse_date,
+    parse_effect_fills,
+    parse_location,
+    parse_number_fill,
+)
+from eventcoder.muc4.slots import country_iso2, exact_figure, fold, score_slots
 from eventcoder.records import (
     Calendar,
     Count,
@@ -19,6 +25,7 @@ from eventcoder.records import (
     Incident,
     Location,
     LocationPrecision,
+    Qualifier,
 )
 
 D = dt.date
@@ -26,12 +33,16 @@ MUC4 = {"bombing_sub": "bombing", "attack_sub": "attack", "clash": None}
 
 
 def gold(type_="bombing", date="12 JAN 90", location="EL SALVADOR: SAN SALVADOR (CITY)",
-         effects=(), docid="TST1-MUC3-0001") -> RawTemplate:
+         effects=(), docid="TST1-MUC3-0001", numbers=(), effect_lines=()) -> RawTemplate:
+    """``numbers`` and ``effect_lines``: raw slot 21 and slot 23 lines (``2: "PEASANTS"``)."""
+    fills = parse_effect_fills(list(effect_lines))
     return RawTemplate(
         docid=docid, message_id=docid, number=1, optional=False, incident_type=type_,
         date=parse_date(date) if date else None,
         location=parse_location(location) if location else None,
-        effects=frozenset(effects),
+        effects=frozenset(effects) | {label for f in fills for label in f.labels},
+        hum_tgt=tuple(parse_number_fill(n) for n in numbers),
+        hum_effects=fills,
     )
 
 
@@ -44,7 +55,7 @@ def incident(sub="bombing_sub", start=None, end=None, calendar=Calendar.GREGORIA
     location = None
     if loc is not None or country is not None:
         location = Location(text=loc or "", name=loc, country=country, precision=precision)
-    count = lambda n: None if n is None else Count(n, n)  # noqa: E731
+    count = lambda n: n if n is None or isinstance(n, Count) else Count(n, n)  # noqa: E731
     return Incident(
         doc_id=docid, event_type="x", sub_event_type=sub, evidence=((0, 1),),
         date=date, location=location, fatalities=count(fatalities), injuries=count(injuries),
@@ -123,6 +134,67 @@ def test_effects_booleans():
     assert e["death"]["correct"] == 1 and e["death"]["r_den"] == 0 and e["death"]["p_den"] == 0
 
 
+def test_exact_counts_over_pairs_whose_key_gives_one():
+    def counts(golds, preds):
+        return score(golds, preds, slots=("effects",))["effects"]["counts"]
+
+    three = gold(numbers=['2: "PEASANTS"', '1: "MAYOR"'], effect_lines=['DEATH: "PEASANTS"', 'DEATH: "MAYOR"'])
+    c = counts([three], [incident(fatalities=3)])
+    assert c["killed"] == {"accuracy": 100.0, "correct": 1, "n": 1, "no_count": 0, "inexact": 0,
+                           "gold_zero": 0, "gold_templates": 1}
+    assert c["injured"]["n"] == 0 and c["injured"]["accuracy"] is None  # the key gives no injured count
+    assert counts([three], [incident(fatalities=2)])["killed"]["correct"] == 0
+    approx = counts([three], [incident(fatalities=Count(3, 3, Qualifier.APPROXIMATELY))])["killed"]
+    assert approx["correct"] == 0 and approx["inexact"] == 1 and approx["no_count"] == 0
+    ranged = counts([three], [incident(fatalities=Count(3, 5))])["killed"]
+    assert ranged["correct"] == 0 and ranged["inexact"] == 1
+    missing = counts([three], [incident(start=D(1990, 1, 12), either=3)])["killed"]
+    assert missing == {**missing, "correct": 0, "n": 1, "no_count": 1, "inexact": 0}  # combined count
+    # the key accepts either reading
+    alternatives = gold(numbers=['6 / 4: "PRIESTS"'], effect_lines=['DEATH: "PRIESTS"'])
+    assert counts([alternatives], [incident(fatalities=4)])["killed"]["correct"] == 1
+
+
+def test_exact_counts_of_nobody_and_unmatched_gold():
+    nobody = gold(effect_lines=['NO INJURY OR DEATH: "-"'])
+    c = counts_of([nobody], [incident(fatalities=0, injuries=0)])
+    assert c["killed"]["correct"] == c["injured"]["correct"] == 1 and c["killed"]["gold_zero"] == 1
+    c = counts_of([nobody], [incident()])
+    assert c["killed"]["correct"] == 0 and c["killed"]["no_count"] == 1 and c["killed"]["n"] == 1
+    # a definite gold count left unmatched counts in gold_templates only
+    kidnap = gold(type_="kidnapping", location="PERU", date=None, numbers=['1: "X"'], effect_lines=['DEATH: "X"'])
+    c = counts_of([nobody, kidnap], [incident(fatalities=0)])
+    assert c["killed"]["gold_templates"] == 2 and c["killed"]["n"] == 1
+    plural = gold(numbers=['PLURAL: "PEASANTS"'], effect_lines=['DEATH: "PEASANTS"'])
+    c = counts_of([plural], [incident(fatalities=5)])
+    assert c["killed"]["n"] == 0 and c["killed"]["gold_templates"] == 0
+
+
+def counts_of(golds, preds):
+    return score(golds, preds, slots=("effects",))["effects"]["counts"]
+
+
+def test_exact_figure():
+    assert exact_figure(Count(7, 7)) == 7 and exact_figure(Count(0, 0)) == 0
+    assert exact_figure(None) is None and exact_figure(Count(None, None, Qualifier.UNSPECIFIED)) is None
+    assert exact_figure(Count(14, None, Qualifier.MORE_THAN)) is None
+    assert exact_figure(Count(5, 5, Qualifier.AT_LEAST)) is None
+
+
+def test_slots_table_shows_the_count_rows():
+    from rich.console import Console
+
+    three = gold(numbers=['3: "PEASANTS"'], effect_lines=['DEATH: "PEASANTS"'])
+    console = Console(record=True, width=120)
+    console.print(_slots_table(score([three], [incident(fatalities=3)])))
+    text = console.export_text()
+    assert "killed: exact count" in text and "injured: exact count" in text
+    rows = {cells[2]: cells[3:5] for line in text.splitlines()
+            if len(cells := [c.strip() for c in line.split("│")]) > 5}
+    assert rows["killed: exact count"] == ["100.00", "1"]
+    assert rows["injured: exact count"] == ["-", "0"]
+
+
 def test_matching_prefers_type_then_date_and_place():
     golds = [
         gold(type_="attack", date="10 JAN 90", location="EL SALVADOR: SAN MIGUEL (CITY)"),
@@ -159,5 +231,8 @@ def test_evaluate_muc4_reports_slots(muc4_dir, pipeline):
     assert slots["date"]["gold_templates_with_day"] > 0
     assert "exact_day_accuracy" in slots["date"] and "predicted_incidents_without_date" in slots["date"]
     assert set(slots["location"]) == {"country", "place"}
-    assert set(slots["effects"]) == {"death", "injury"}
+    assert set(slots["effects"]) == {"death", "injury", "counts"}
+    killed = slots["effects"]["counts"]["killed"]
+    assert set(killed) == {"accuracy", "correct", "n", "no_count", "inexact", "gold_zero", "gold_templates"}
+    assert 0 < killed["n"] <= killed["gold_templates"]
     assert "slots" not in evaluate_muc4("dev", muc4_dir, limit=2, pipeline=pipeline)

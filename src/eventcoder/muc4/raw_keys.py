@@ -3,19 +3,55 @@
 The processed GTT/GRIT files drop the incident date, the location and the effects on human
 targets; the raw keys keep them. This module parses only what the slot scorer
 (:mod:`eventcoder.muc4.slots`) needs: message id, template number and optional flag, incident
-type, ``INCIDENT: DATE`` (slot 2), ``INCIDENT: LOCATION`` (slot 3), ``HUM TGT: NUMBER``
-(slot 21) and ``HUM TGT: EFFECT OF INCIDENT`` (slot 23).
+type, ``INCIDENT: DATE`` (slot 2), ``INCIDENT: LOCATION`` (slot 3), the number slots
+(``PHYS TGT: NUMBER`` / ``TOTAL NUMBER``, slots 14 and 17; ``HUM TGT: NUMBER`` / ``TOTAL
+NUMBER``, slots 21 and 24) and ``HUM TGT: EFFECT OF INCIDENT`` (slot 23).
 
 Key file layout: one block per template, 25 numbered lines ``N.  LABEL   VALUE``; a value that
 continues on the next line is written on an indented line; ``;`` starts a comment line; a
 blank line ends a block. Conventions: ``-`` empty slot, ``*`` not applicable (an irrelevant
 document has a single block with ``*`` as its template number), ``?`` optional filler,
 ``A / B`` alternatives.
+
+**Numbers** (MUC-4 task documentation, section 7.22): ``7`` exact, ``PLURAL`` (more than one,
+no figure), ``~100`` approximate, ``6-8`` a range, ``6-`` / ``23 -`` at least, ``-15`` /
+``- 15`` at most; ``6 / 4`` and ``1 / PLURAL`` are alternatives, ``? 1`` optional. A line of
+slot 14 or 21 points at its target with ``7: "PEASANTS"`` (the target's NAME, else its
+DESCRIPTION, itself possibly ``"A" / "B"``); slots 17 and 24 hold one bare number.
+
+**Killed and injured per template** (:attr:`RawTemplate.killed`, :attr:`RawTemplate.injured`).
+The keys never state "N killed"; the count is derived from the targets whose effect is
+``DEATH`` (resp. ``INJURY``) and those targets' ``HUM TGT: NUMBER``:
+
+1. Each effect line is paired with the number lines that point at one of the same target
+   strings (a dummy ``"-"`` target with ``"-"`` number lines). One number line serves every effect line of that target if those lines all carry
+   the same labels; several number lines pair with the target's effect lines in key order
+   (``20: "PERSONS"``, ``~100: "PERSONS"`` with ``DEATH: "PERSONS"``, ``INJURY: "PERSONS"``
+   is 20 killed and about 100 injured); any other combination leaves the line *unpaired*.
+2. If every numbered target has the effect (and only it, not optionally) and ``HUM TGT: TOTAL
+   NUMBER`` is exact and not optional, the count is that total. The total resolves a
+   named victim listed beside the group he belongs to (``6: "JESUITS"``, ``1: "IGNACIO
+   ELLACURIA"``, total 8 with two women); without a total such overlaps are double counted.
+3. Otherwise the count is the sum over the effect lines that carry the label, each number
+   line counted once. A line that is optional (``? DEATH``), offers the label as one
+   alternative (``INJURY / DEATH``) or points at an optional number (``? 1``) adds 0 as a
+   reading; ``6 / 4`` adds both. :attr:`KeyCount.values` holds every total the key accepts.
+4. Only exact readings count: ``PLURAL``, ``~N``, ranges and open bounds are dropped, so
+   ``1 / PLURAL`` counts as 1 and an optional line on a ``PLURAL`` target as 0 (the key
+   accepts leaving an optional filler out). The count is *definite* (values not empty) when
+   every line carrying the label keeps a reading; a line left with none (``PLURAL``, ``~70``,
+   ``23 -``), without a number or unpaired makes it not definite (``basis`` says why).
+5. With no line carrying the label, the count is 0 when some non-optional effect line says
+   only ``NO DEATH`` / ``NO INJURY OR DEATH`` / ``NO INJURY`` (for killed) or ``NO INJURY`` /
+   ``NO INJURY OR DEATH`` (for injured), including the dummy ``NO INJURY OR DEATH: "-"``;
+   else the key gives no count (``not_given``): it records harm, not its absence, by default.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,6 +171,73 @@ class RawLocation:
 
 
 @dataclass(frozen=True)
+class KeyNumber:
+    """One reading of a number fill: ``low``/``high`` bounds (None = open) and whether it is
+    approximate. ``7`` -> (7, 7); ``PLURAL`` -> (2, None); ``6-`` -> (6, None); ``-15`` ->
+    (None, 15); ``6-8`` -> (6, 8); ``~100`` -> (100, 100, approximate)."""
+
+    low: int | None
+    high: int | None
+    approximate: bool = False
+
+    @property
+    def exact(self) -> int | None:
+        """The number itself when the reading is one exact figure, else None."""
+        if self.approximate or self.low is None or self.low != self.high:
+            return None
+        return self.low
+
+
+@dataclass(frozen=True)
+class NumberFill:
+    """One line of a number slot: its readings (``A / B`` alternatives, unreadable ones
+    dropped) and the target strings it cross-references (empty for a bare total)."""
+
+    text: str
+    readings: tuple[KeyNumber, ...]
+    targets: tuple[str, ...] = ()
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class EffectFill:
+    """One line of ``HUM TGT: EFFECT OF INCIDENT``: its labels (``A / B`` alternatives) and the
+    target strings it points at (empty for a bare label or the dummy ``"-"``)."""
+
+    labels: tuple[str, ...]
+    targets: tuple[str, ...] = ()
+    optional: bool = False
+
+
+class CountBasis(str, enum.Enum):
+    """How a :class:`KeyCount` was derived, or why the key gives no definite count."""
+
+    TARGETS = "targets"  # summed over the targets with the effect
+    TOTAL = "total"  # HUM TGT: TOTAL NUMBER, every numbered target having the effect
+    NONE_REPORTED = "none_reported"  # an explicit NO DEATH / NO INJURY ...: 0
+    NOT_GIVEN = "not_given"  # no effect label of that kind at all
+    INEXACT = "inexact"  # PLURAL, ~N, a range or an open bound
+    NO_NUMBER = "no_number"  # an effect line whose target has no number
+    UNPAIRED = "unpaired"  # a target's numbers and effect lines cannot be paired
+
+    def __str__(self) -> str:  # pragma: no cover - trivial
+        return self.value
+
+
+@dataclass(frozen=True)
+class KeyCount:
+    """The number of people a template says were killed (or injured): every total the key
+    accepts, ascending; empty when the key gives no definite number (see the module docstring)."""
+
+    values: tuple[int, ...]
+    basis: CountBasis
+
+    @property
+    def definite(self) -> bool:
+        return bool(self.values)
+
+
+@dataclass(frozen=True)
 class RawTemplate:
     """One answer-key template, reduced to the slots the slot scorer reads.
 
@@ -142,7 +245,10 @@ class RawTemplate:
     ``effects`` is the set of ``HUM TGT: EFFECT OF INCIDENT`` labels (``DEATH``, ``INJURY``,
     ``NO INJURY OR DEATH``...; alternatives split, ``?`` dropped); ``effect_fills`` pairs each
     label with the target string it points to (None for a bare label). ``hum_tgt_numbers``
-    holds the raw ``HUM TGT: NUMBER`` fills (``1: "CEREZO"``, ``PLURAL``...).
+    holds the raw ``HUM TGT: NUMBER`` fills (``1: "CEREZO"``, ``PLURAL``...); ``hum_tgt``,
+    ``hum_effects`` and ``hum_total`` are the same slots parsed, ``phys_tgt`` and
+    ``phys_total`` slots 14 and 17. :attr:`killed` and :attr:`injured` derive the casualty
+    counts from them.
     """
 
     docid: str
@@ -155,6 +261,11 @@ class RawTemplate:
     effects: frozenset[str]
     effect_fills: tuple[tuple[str, str | None], ...] = ()
     hum_tgt_numbers: tuple[str, ...] = ()
+    hum_tgt: tuple[NumberFill, ...] = ()
+    hum_effects: tuple[EffectFill, ...] = ()
+    hum_total: NumberFill | None = None
+    phys_tgt: tuple[NumberFill, ...] = ()
+    phys_total: NumberFill | None = None
 
     @property
     def death(self) -> bool:
@@ -163,6 +274,14 @@ class RawTemplate:
     @property
     def injury(self) -> bool:
         return "INJURY" in self.effects
+
+    @property
+    def killed(self) -> KeyCount:
+        return key_count("killed", self.hum_tgt, self.hum_effects, self.hum_total)
+
+    @property
+    def injured(self) -> KeyCount:
+        return key_count("injured", self.hum_tgt, self.hum_effects, self.hum_total)
 
 
 # --- loading ------------------------------------------------------------------------------
@@ -276,7 +395,23 @@ def _template(block: dict[int, list[str]], origin: str, lineno: int) -> tuple[st
         effects=frozenset(label for label, _ in fills),
         effect_fills=fills,
         hum_tgt_numbers=tuple(v for v in block.get(21, []) if v not in _EMPTY),
+        hum_tgt=_number_lines(block.get(21, [])),
+        hum_effects=parse_effect_fills(block.get(23, [])),
+        hum_total=_total(block.get(24, [])),
+        phys_tgt=_number_lines(block.get(14, [])),
+        phys_total=_total(block.get(17, [])),
     )
+
+
+def _total(lines: list[str]) -> NumberFill | None:
+    """A TOTAL NUMBER slot: one bare number. A slot of several lines (a few train keys put
+    per-target figures there) is not a total and gives None."""
+    lines = [v for v in lines if v.strip() not in _EMPTY]
+    return parse_number_fill(lines[0]) if len(lines) == 1 else None
+
+
+def _number_lines(lines: list[str]) -> tuple[NumberFill, ...]:
+    return tuple(parse_number_fill(v) for v in lines if v.strip() not in _EMPTY)
 
 
 def _maybe(parse, text: str):
@@ -462,3 +597,163 @@ def parse_effects(lines: list[str]) -> tuple[tuple[str, str | None], ...]:
             if label and label not in _EMPTY:
                 out.append((label, target))
     return tuple(out)
+
+
+def parse_effect_fills(lines: list[str]) -> tuple[EffectFill, ...]:
+    """Slot 23 lines as :class:`EffectFill` s, keeping what :func:`parse_effects` drops: which
+    line a label came from, whether it was optional and every target string it points at."""
+    out = []
+    for line in lines:
+        line = line.strip()
+        if line in _EMPTY:
+            continue
+        labels_text, targets_text = _split_xref(line)
+        labels_text, optional = _strip_optional(labels_text)
+        labels = tuple(
+            dict.fromkeys(
+                label
+                for part in _split_top(_unwrap(labels_text), "/")
+                if (label := " ".join(_unwrap(part.replace("?", " ")).split()).upper())
+                and label not in _EMPTY
+            )
+        )
+        if labels:
+            out.append(EffectFill(labels, _target_strings(targets_text), optional))
+    return tuple(out)
+
+
+def _split_xref(line: str) -> tuple[str, str]:
+    """``LABEL: "A" / "B"`` -> (``LABEL``, ``"A" / "B"``); a line without a quoted
+    cross-reference -> (line, "")."""
+    m = re.match(r'^([^"]*?)\s*:\s*(".*)$', line)
+    return (m.group(1), m.group(2).strip()) if m else (line, "")
+
+
+def _target_strings(text: str) -> tuple[str, ...]:
+    """``"A" / "B \\"C\\""`` -> (``A``, ``B "C"``), upper-cased and space-normalised; the
+    dummy ``"-"`` gives ()."""
+    out = []
+    for part in _split_top(text, "/"):
+        part = part.strip()
+        if len(part) >= 2 and part[0] == '"' and part[-1] == '"':
+            part = part[1:-1]
+        part = " ".join(part.replace('\\"', '"').split()).upper()
+        if part and part not in _EMPTY:
+            out.append(part)
+    return tuple(dict.fromkeys(out))
+
+
+# --- number slots (14, 17, 21, 24) --------------------------------------------------------
+
+_NUMBER = re.compile(
+    r"(?P<approx>~)?\s*(?P<low>\d+)?\s*(?P<dash>-)?\s*(?P<high>\d+)?"
+)
+
+
+def parse_number(text: str) -> tuple[KeyNumber, ...]:
+    """The readings of a number fill without its cross-reference: ``7``, ``PLURAL``,
+    ``~100``, ``6-8``, ``6-``, ``23 -``, ``-15``, ``6 / 4``, ``5/6``, ``1 / PLURAL``,
+    ``1,000``. ``?`` marks are ignored here (see :func:`parse_number_fill`); an unreadable
+    alternative is dropped."""
+    out = []
+    for alt in _split_top(text.replace("?", " "), "/"):
+        alt = " ".join(_unwrap(alt).split()).upper().replace(",", "")
+        if alt == "PLURAL":
+            out.append(KeyNumber(2, None))
+            continue
+        m = _NUMBER.fullmatch(alt)
+        if not m or not (m["low"] or m["high"]) or (m["approx"] and m["dash"]):
+            continue
+        if not m["dash"] and m["high"]:  # "7 8"
+            continue
+        low = int(m["low"]) if m["low"] else None
+        high = int(m["high"]) if m["high"] else None
+        if not m["dash"]:
+            out.append(KeyNumber(low, low, approximate=bool(m["approx"])))
+        elif low is not None and high is not None:
+            out.append(KeyNumber(min(low, high), max(low, high)))
+        else:  # "6-": at least 6; "-15": at most 15
+            out.append(KeyNumber(low, high))
+    return tuple(out)
+
+
+def parse_number_fill(line: str) -> NumberFill:
+    """One line of a number slot: ``7: "PEASANTS"``, ``? 1: "HIPOLITO HINCAPIE"``,
+    ``1 / PLURAL: "BODYGUARD" / "BODYGUARDS"``, or a bare total such as ``? 6``."""
+    line = line.strip()
+    number_text, targets_text = _split_xref(line)
+    number_text, optional = _strip_optional(number_text)
+    return NumberFill(line, parse_number(number_text), _target_strings(targets_text), optional)
+
+
+# --- killed and injured ------------------------------------------------------------------
+
+_POSITIVE = {"killed": "DEATH", "injured": "INJURY"}
+_NEGATIVE = {
+    "killed": frozenset({"NO DEATH", "NO INJURY OR DEATH", "NO INJURY"}),
+    "injured": frozenset({"NO INJURY", "NO INJURY OR DEATH"}),
+}
+MAX_COUNT_READINGS = 64  # combinations of alternative readings kept per template
+
+
+def key_count(
+    kind: str,
+    numbers: tuple[NumberFill, ...],
+    effects: tuple[EffectFill, ...],
+    total: NumberFill | None = None,
+) -> KeyCount:
+    """People ``killed`` or ``injured`` according to one template's slots 21, 23 and 24 (the
+    rule is in the module docstring)."""
+    if kind not in _POSITIVE:
+        raise ConfigError(f"unknown casualty kind {kind!r}", fix="use killed or injured")
+    label = _POSITIVE[kind]
+    if not any(label in e.labels for e in effects):
+        if any(not e.optional and set(e.labels) <= _NEGATIVE[kind] for e in effects):
+            return KeyCount((0,), CountBasis.NONE_REPORTED)
+        return KeyCount((), CountBasis.NOT_GIVEN)
+
+    pairs = _pair(numbers, effects)
+    if total is not None and not total.optional:
+        figures = sorted({r.exact for r in total.readings} - {None})
+        sure = {id(n) for e, n, _ in pairs if n is not None and e.labels == (label,) and not e.optional}
+        if figures and all(id(n) in sure and not n.optional for n in numbers):
+            return KeyCount(tuple(figures), CountBasis.TOTAL)
+
+    options: list[set[int]] = []
+    counted: set[int] = set()
+    for effect, number, status in pairs:
+        if label not in effect.labels or (number is not None and id(number) in counted):
+            continue
+        figures = {r.exact for r in number.readings} - {None} if number is not None else set()
+        if effect.optional or len(effect.labels) > 1 or (number is not None and number.optional):
+            figures.add(0)
+        if not figures:
+            return KeyCount((), status if number is None else CountBasis.INEXACT)
+        if number is not None:
+            counted.add(id(number))
+        options.append(figures)
+    totals = {sum(combo) for combo in itertools.islice(itertools.product(*options), MAX_COUNT_READINGS)}
+    return KeyCount(tuple(sorted(totals)), CountBasis.TARGETS)
+
+
+def _pair(
+    numbers: tuple[NumberFill, ...], effects: tuple[EffectFill, ...]
+) -> list[tuple[EffectFill, NumberFill | None, CountBasis]]:
+    """Each effect line with the number line of its target (None and the reason when there is
+    none): rule 1 of the module docstring."""
+    def same(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+        return bool(set(a) & set(b)) if a else not b  # the dummy "-" pairs with "-"
+
+    out = []
+    for effect in effects:
+        mine = [n for n in numbers if same(effect.targets, n.targets)]
+        siblings = [e for e in effects if same(effect.targets, e.targets)]
+        if not mine:
+            out.append((effect, None, CountBasis.NO_NUMBER))
+        elif len(mine) == len(siblings):
+            out.append((effect, mine[next(i for i, e in enumerate(siblings) if e is effect)], CountBasis.TARGETS))
+        elif len(mine) == 1 and len({e.labels for e in siblings}) == 1:
+            out.append((effect, mine[0], CountBasis.TARGETS))
+        else:
+            out.append((effect, None, CountBasis.UNPAIRED))
+    return out

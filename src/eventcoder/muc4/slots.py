@@ -39,6 +39,18 @@ INCIDENT`` (``NO DEATH`` and ``NO INJURY OR DEATH`` are not). Predicted death: a
 count that is not explicitly zero, or a combined killed-or-injured count; injury likewise.
 Accuracy of each boolean over matched pairs; P/R/F1 on the positive class.
 
+**effects, exact counts** (``effects["counts"]["killed" | "injured"]``). Gold:
+:attr:`RawTemplate.killed <eventcoder.muc4.raw_keys.RawTemplate.killed>` / ``injured``, the
+numbers the key accepts, derived from ``HUM TGT: NUMBER`` of the targets whose effect is
+``DEATH`` / ``INJURY`` or from the total, 0 where the key says ``NO DEATH`` and the like (the
+rule is in :mod:`eventcoder.muc4.raw_keys`). Over matched pairs whose gold gives a definite
+count (``n``), a pair is correct when the incident's ``fatalities`` (resp. ``injuries``)
+states one exact figure (``low == high``, qualifier ``exact``) that the key accepts.
+``no_count``: pairs whose incident has no such count at all (a combined killed-or-injured
+count does not stand in); ``inexact``: it has one, but as a range, a bound, an approximation
+or without a figure; ``gold_zero``: pairs whose key says nobody; ``gold_templates``: gold
+templates, matched or not, with a definite count.
+
 P/R/F1 per slot: numerator = correct matched pairs; precision denominator = predicted
 incidents that claim a value (a day, a country, a place, death, injury); recall denominator =
 gold templates that give one. Percentages are rounded to two decimals.
@@ -58,7 +70,7 @@ from scipy.optimize import linear_sum_assignment
 from eventcoder.errors import ConfigError
 from eventcoder.muc4.metrics import Prf
 from eventcoder.muc4.raw_keys import RawTemplate
-from eventcoder.records import Calendar, Count, Incident, LocationPrecision
+from eventcoder.records import Calendar, Count, Incident, LocationPrecision, Qualifier
 
 SLOTS: tuple[str, ...] = ("date", "location", "effects")
 MAX_DAY_SPAN = 3  # days a predicted window may span and still claim a day
@@ -136,6 +148,8 @@ class _Gold:
     places: frozenset[str]
     death: bool
     injury: bool
+    killed: tuple[int, ...] = ()  # the counts the key accepts; () when it gives none
+    injured: tuple[int, ...] = ()
 
     @classmethod
     def of(cls, t: RawTemplate, published: dt.date | None, cache: dict[str, str | None]) -> _Gold:
@@ -158,6 +172,8 @@ class _Gold:
             places=frozenset(places),
             death=t.death,
             injury=t.injury,
+            killed=t.killed.values,
+            injured=t.injured.values,
         )
 
 
@@ -171,6 +187,10 @@ class _Pred:
     claims_place: bool
     death: bool
     injury: bool
+    killed: int | None = None  # exact figures (see exact_figure)
+    injured: int | None = None
+    has_killed: bool = False  # a fatalities / injuries count at all
+    has_injured: bool = False
 
     @classmethod
     def of(cls, inc: Incident, muc_type: str) -> _Pred:
@@ -194,6 +214,10 @@ class _Pred:
             claims_place=bool(loc and names and loc.precision != LocationPrecision.COUNTRY),
             death=_positive(inc.fatalities) or either,
             injury=_positive(inc.injuries) or either,
+            killed=exact_figure(inc.fatalities),
+            injured=exact_figure(inc.injuries),
+            has_killed=inc.fatalities is not None,
+            has_injured=inc.injuries is not None,
         )
 
 
@@ -210,6 +234,14 @@ def _positive(count: Count | None) -> bool:
     if count.low is not None:
         return count.low > 0
     return count.high is None or count.high > 0
+
+
+def exact_figure(count: Count | None) -> int | None:
+    """The one figure a count states exactly (``low == high``, qualifier ``exact``), else None:
+    "7 killed" -> 7, "about 35" / "10 to 15" / "more than 14" / "dozens" -> None."""
+    if count is None or count.qualifier != Qualifier.EXACT or count.low is None:
+        return None
+    return count.low if count.low == count.high else None
 
 
 def fold(text: str) -> str:
@@ -326,6 +358,8 @@ class _Tally:
             self._inc("gold_place", bool(g.places))
             self._inc("gold_death", g.death)
             self._inc("gold_injury", g.injury)
+            self._inc("gold_killed", bool(g.killed))
+            self._inc("gold_injured", bool(g.injured))
             if g.days and published is not None:
                 self._inc("baseline_n")
                 self._inc("baseline_same_day", published in g.days)
@@ -361,6 +395,16 @@ class _Tally:
         self._inc("m_death_tp", p.death and g.death)
         self._inc("m_injury_ok", p.injury == g.injury)
         self._inc("m_injury_tp", p.injury and g.injury)
+        for kind, gold, figure, has in (
+            ("killed", g.killed, p.killed, p.has_killed),
+            ("injured", g.injured, p.injured, p.has_injured),
+        ):
+            if gold:
+                self._inc(f"m_{kind}")
+                self._inc(f"m_{kind}_ok", figure is not None and figure in gold)
+                self._inc(f"m_{kind}_none", not has)
+                self._inc(f"m_{kind}_inexact", has and figure is None)
+                self._inc(f"m_{kind}_zero", max(gold) == 0)
 
     def date_report(self) -> dict[str, Any]:
         c = self.c.get
@@ -398,10 +442,21 @@ class _Tally:
 
     def effects_report(self) -> dict[str, Any]:
         c = self.c.get
-        return {
+        report: dict[str, Any] = {
             effect: {
                 **_acc(c(f"m_{effect}_ok", 0), self.n_pairs),
                 **_prf(c(f"m_{effect}_tp", 0), c(f"pred_{effect}", 0), c(f"gold_{effect}", 0)),
             }
             for effect in ("death", "injury")
         }
+        report["counts"] = {
+            kind: {
+                **_acc(c(f"m_{kind}_ok", 0), c(f"m_{kind}", 0)),
+                "no_count": c(f"m_{kind}_none", 0),
+                "inexact": c(f"m_{kind}_inexact", 0),
+                "gold_zero": c(f"m_{kind}_zero", 0),
+                "gold_templates": c(f"gold_{kind}", 0),
+            }
+            for kind in ("killed", "injured")
+        }
+        return report
