@@ -43,8 +43,11 @@ def cli() -> None:
               help="Your own codebook YAML; it replaces the packaged codebook of the same name (repeatable).")
 @click.option("--places", "overlays", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="A CSV of places of your own (the columns of the packaged overlay.csv, a source for each row); repeatable.")
+@click.option("--model", "model_dir", type=click.Path(file_okay=False), help="A model from `eventcoder train muc4` (default: the shipped one).")
+@click.option("--rules-only", is_flag=True, help="Code with the rules alone, without the learned stage.")
 @click.option("--quiet", is_flag=True, help="No table or summary on the terminal.")
-def extract(paths, samples, published, source, source_kind, hijri_calendar, month_first, merge, fmt, out, db, codebooks, overlays, quiet):
+def extract(paths, samples, published, source, source_kind, hijri_calendar, month_first, merge, fmt, out, db, codebooks, overlays,
+            model_dir, rules_only, quiet):
     """Code documents (PATH: .txt, .html, .jsonl, .csv, or - for standard input), store and write the records."""
     from .export import render_table, write_csv, write_jsonl
     from .ingest import IngestOptions, parse_published, read_paths
@@ -56,7 +59,8 @@ def extract(paths, samples, published, source, source_kind, hijri_calendar, mont
     if not paths and not samples:
         raise click.UsageError("give at least one PATH (or - for standard input), or --samples")
     try:
-        pipeline = Pipeline(PipelineConfig(merge=merge, codebooks=tuple(codebooks), overlays=tuple(overlays)))
+        pipeline = Pipeline(PipelineConfig(merge=merge, codebooks=tuple(codebooks), overlays=tuple(overlays),
+                                           learned=not rules_only, model_dir=model_dir))
         options = IngestOptions(
             published=parse_published(published) if published else None,
             source=source,
@@ -166,20 +170,48 @@ def _muc4_slots(ctx, param, value: str | None) -> tuple[str, ...]:
 @click.option("--limit", type=int, help="Score only the first N documents (for a quick look).")
 @click.option("--slots", callback=_muc4_slots, metavar="date,location,effects",
               help="Also score these slots against the raw answer keys (comma-separated).")
-def evaluate_muc4(split, data_dir, predictions_out, fmt, limit, slots):
+@click.option("--model", "model_dir", type=click.Path(file_okay=False), help="A model from `eventcoder train muc4` (default: the shipped one).")
+@click.option("--rules-only", is_flag=True, help="Score the rules alone, without the learned stage (the previous extractor).")
+def evaluate_muc4(split, data_dir, predictions_out, fmt, limit, slots, model_dir, rules_only):
     """MUC-4: GTT template F1, CEAF-REE and CEAF-RME (phi-subset), per role, and docs/s."""
     from .muc4.evaluate import evaluate_muc4 as run, render_report
+    from .pipeline import Pipeline, PipelineConfig
 
     try:
+        pipeline = Pipeline(PipelineConfig(learned=not rules_only, model_dir=model_dir))
         report = run(split=split, data_dir=Path(data_dir) if data_dir else None,
                      predictions_out=Path(predictions_out) if predictions_out else None, limit=limit,
-                     slots=slots)
+                     slots=slots, pipeline=pipeline)
     except EventcoderError as exc:
         _fail(exc)
     if fmt == "json":
         click.echo(json.dumps(report, indent=2))
     else:
         render_report(report)
+
+
+@cli.group()
+def train() -> None:
+    """Train the learned stage of the extractor."""
+
+
+@train.command("muc4")
+@click.option("--data-dir", type=click.Path(file_okay=False), help="Folder with the MUC-4 train split (default ../shared/data/muc4).")
+@click.option("--out", type=click.Path(file_okay=False), default="model", show_default=True,
+              help="Write the model here; use it with `extract --model DIR` or `evaluate muc4 --model DIR`.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the document order (the result is deterministic).")
+@click.option("--limit", type=int, help="Train on the first N documents only (a smoke test, not a usable model).")
+@click.option("--iterations", type=int, help="CRF training iterations (default: the shipped model's).")
+def train_muc4_cmd(data_dir, out, seed, limit, iterations):
+    """Train the role tagger and document classifiers on MUC-4 train (about 5 minutes on 2 cores)."""
+    from .learn.train import train_muc4
+
+    try:
+        manifest = train_muc4(Path(data_dir) if data_dir else None, Path(out), seed=seed, limit=limit,
+                              crf_iterations=iterations, progress=lambda msg: click.echo(msg, err=True))
+    except EventcoderError as exc:
+        _fail(exc)
+    click.echo(f"Trained {manifest['model']} on {manifest['documents']} documents in {manifest['seconds']} s: {out}")
 
 
 @evaluate.command("samples")

@@ -1,4 +1,4 @@
-"""The pipeline: ``ingest -> extract -> normalize -> geocode -> validate -> store``.
+"""The pipeline: ``ingest -> extract -> normalize -> geocode -> learned -> validate -> store``.
 
 :func:`pipe` is the one entry point that the CLI, the evaluation and (later) the batch engine
 share. It takes documents (or rejected inputs) and yields one :class:`Result` per document;
@@ -58,6 +58,8 @@ class PipelineConfig:
     codebooks: tuple[str, ...] = ()  # paths of user codebooks that replace packaged ones of the same name
     overlays: tuple[str, ...] = ()  # user gazetteer overlay CSVs (places of your own, with sources)
     validate: bool = True
+    learned: bool = True  # the trained role tagger and document classifiers (eventcoder.learn)
+    model_dir: str | None = None  # a model trained with `eventcoder train muc4`; None = the shipped one
 
 
 class Pipeline:
@@ -74,6 +76,16 @@ class Pipeline:
             geocoder=self.geocoder,
             entities=EntityFinder() if self.config.ner else None,
         )
+        self.learned = None
+        if self.config.learned:
+            from .learn.stage import LearnedStage
+
+            self.learned = LearnedStage(self.extractor.lexicon, self.config.model_dir)
+
+    @property
+    def name(self) -> str:
+        """The extractor's name as records carry it: the model's version when one is used."""
+        return self.learned.name if self.learned is not None else self.extractor.name
 
     def process(self, doc: Document) -> Result:
         try:
@@ -85,6 +97,11 @@ class Pipeline:
                 incidents = self.geocoder.geocode_all(incidents, doc.text)
             except Exception as exc:
                 return Result(doc, rejected=_reject(doc, "geocode", "E201", exc))
+        if self.learned is not None:
+            try:
+                incidents = self.learned.apply(doc, list(incidents))
+            except Exception as exc:
+                return Result(doc, rejected=_reject(doc, "learned", "E201", exc))
         if self.config.validate:
             codes = self.extractor.lexicon.closed_sets if self.config.codebooks else None
             for inc in incidents:

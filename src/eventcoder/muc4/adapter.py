@@ -51,9 +51,19 @@ def to_template(incident: Incident, text: str, lexicon: Lexicon) -> dict[str, An
     return t
 
 
-def to_templates(incidents: Iterable[Incident], text: str, lexicon: Lexicon) -> list[dict[str, Any]]:
+def muc4_incidents(incidents: Iterable[Incident], model: str | None = None) -> list[Incident]:
+    """The incidents MUC-4 asks for. With ``model`` (the learned stage's version), only those
+    the model coded: it has judged the document relevant under the MUC-4 task rules, and the
+    incidents it did not code are not MUC-4 incidents."""
+    if model is None:
+        return list(incidents)
+    return [inc for inc in incidents if inc.coding is not None and inc.coding.extractor == model]
+
+
+def to_templates(incidents: Iterable[Incident], text: str, lexicon: Lexicon, model: str | None = None) -> list[dict[str, Any]]:
+    """Templates for the incidents with a MUC-4 type (see :func:`muc4_incidents`)."""
     out = []
-    for inc in incidents:
+    for inc in muc4_incidents(incidents, model):
         t = to_template(inc, text, lexicon)
         if t is not None:
             out.append(t)

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..pipeline import Pipeline, PipelineConfig
 from ..records import Document, SourceKind
-from .adapter import to_templates
+from .adapter import muc4_incidents, to_templates
 from .data import ROLES, load_split
 from .metrics import Prf, score_ceaf_ree, score_ceaf_rme, score_gtt
 from .raw_keys import load_raw_keys
@@ -37,6 +37,12 @@ def dateline_date(dateline: str | None) -> dt.date | None:
         return dt.date(1900 + int(m.group(3)), _MONTHS[m.group(2).upper()], int(m.group(1)))
     except ValueError:
         return None
+
+
+def muc4_document(d) -> Document:
+    """A MUC-4 message as a :class:`Document`: publication date from its dateline."""
+    return Document(text=d.text, doc_id=d.docid, published=dateline_date(d.dateline),
+                    source="muc4", source_kind=SourceKind.NEWS)
 
 
 def _prf(p: Prf) -> dict[str, float]:
@@ -63,19 +69,19 @@ def evaluate_muc4(
     started = time.perf_counter()
     pipeline = pipeline or Pipeline(PipelineConfig())
     lexicon = pipeline.extractor.lexicon
+    model = pipeline.learned.name if pipeline.learned is not None else None
     predictions: dict[str, list[dict[str, Any]]] = {}
     incidents: dict[str, list[Any]] = {}
     published: dict[str, dt.date | None] = {}
     rejected = 0
     for d in docs:
-        published[d.docid] = dateline_date(d.dateline)
-        doc = Document(text=d.text, doc_id=d.docid, published=published[d.docid],
-                       source="muc4", source_kind=SourceKind.NEWS)
+        doc = muc4_document(d)
+        published[d.docid] = doc.published
         result = pipeline.process(doc)
         if result.rejected is not None:
             rejected += 1
-        predictions[d.docid] = to_templates(result.incidents, d.text, lexicon)
-        incidents[d.docid] = list(result.incidents)
+        predictions[d.docid] = to_templates(result.incidents, d.text, lexicon, model)
+        incidents[d.docid] = muc4_incidents(result.incidents, model)
     elapsed = time.perf_counter() - started
     if predictions_out:
         predictions_out.parent.mkdir(parents=True, exist_ok=True)
@@ -89,7 +95,7 @@ def evaluate_muc4(
         "split": split,
         "documents": len(docs),
         "rejected": rejected,
-        "extractor": pipeline.extractor.name,
+        "extractor": pipeline.name,
         "codebooks": lexicon.versions,
         "seconds": round(elapsed, 2),
         "docs_per_second": round(len(docs) / elapsed, 1) if elapsed else None,
@@ -137,6 +143,14 @@ def render_report(report: dict[str, Any]) -> None:
                 f"{d['predicted_incidents_without_date']} predicted incidents have no date; "
                 f"the dateline day itself is the gold day for {base['same_day']}% of {base['n']}."
             )
+        counts = report["slots"].get("effects", {}).get("counts")
+        if counts:
+            console.print("Exact counts: " + "; ".join(
+                f"{kind} {v['correct']}/{v['n']} (gold 0 in {v['gold_zero']}; "
+                f"{v['no_count']} without a count, {v['inexact']} not exact; "
+                f"{v['gold_templates']} gold templates give one)"
+                for kind, v in counts.items()
+            ) + ".")
 
 
 def _slots_table(slots: dict[str, Any]):
@@ -167,6 +181,8 @@ def _slots_table(slots: dict[str, Any]):
         for i, part in enumerate(("death", "injury")):
             v = slots["effects"][part]
             rows.append(("effects" if i == 0 else "", part, v["accuracy"], v["n"], v))
+        for kind, v in slots["effects"].get("counts", {}).items():
+            rows.append(("", f"{kind}: exact count", v["accuracy"], v["n"], None))
     for slot, measure, acc, n, prf in rows:
         p, r, f1 = (prf["p"], prf["r"], prf["f1"]) if prf else (None, None, None)
         t.add_row(slot, measure, num(acc), str(n), num(p), num(r), num(f1))

@@ -1,0 +1,134 @@
+"""Templates from the tagger's role spans and the document classifiers' decisions.
+
+How a document's incidents are split is worth many points on MUC-4 and is modelled here:
+
+1. A document judged not to report a relevant incident yields nothing.
+2. One template per incident type the type classifiers accept (the most probable type when
+   none passes its threshold).
+3. With several types, each target, victim and weapon goes to the type whose trigger words
+   (codebook aliases, via their MUC-4 crosswalk) stand nearest to it, in sentences; explosive
+   weapons lean to bombing. Perpetrators are shared by all the document's templates.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..lexicon import Lexicon
+from .tagger import RoleSpan
+from .tokens import Token
+
+TYPES = ("attack", "bombing", "kidnapping", "arson", "robbery", "forced work stoppage")
+PERPETRATOR_ROLES = ("PerpInd", "PerpOrg")
+_ARTICLES = re.compile(r"^(?:the|a|an)\s+")
+_PUNCT = re.compile(r"[^\w\s]")
+
+
+def fold(s: str) -> str:
+    """The key two mentions of one entity share: lower case, no punctuation, no article."""
+    return _ARTICLES.sub("", " ".join(_PUNCT.sub("", s.lower()).split()))
+
+
+@dataclass
+class Entity:
+    role: str
+    key: str
+    spans: list[RoleSpan]
+
+    @property
+    def probability(self) -> float:
+        return max(s.probability for s in self.spans)
+
+    @property
+    def first(self) -> RoleSpan:
+        return self.spans[0]
+
+
+@dataclass
+class Template:
+    incident_type: str
+    probability: float
+    entities: list[Entity] = field(default_factory=list)
+
+    def role(self, role: str) -> list[Entity]:
+        return [e for e in self.entities if e.role == role]
+
+
+def entities(text: str, spans: list[RoleSpan]) -> list[Entity]:
+    """Role spans grouped by folded text; a string tagged with two roles keeps the likelier."""
+    by_key: dict[str, dict[str, Entity]] = {}
+    for s in spans:
+        key = fold(text[s.start:s.end])
+        if not key:
+            continue
+        roles = by_key.setdefault(key, {})
+        ent = roles.setdefault(s.role, Entity(s.role, key, []))
+        ent.spans.append(s)
+    out = []
+    for roles in by_key.values():
+        best = max(roles.values(), key=lambda e: (sum(x.probability for x in e.spans), e.probability))
+        out.append(best)
+    out.sort(key=lambda e: (e.first.start, e.role))
+    return out
+
+
+def sentence_types(text: str, sentences: list[list[Token]], lexicon: Lexicon) -> list[set[str]]:
+    out = []
+    for s in sentences:
+        hits = lexicon.triggers.find(text, s[0].start, s[-1].end)
+        out.append({lexicon.muc4[h.code] for h in hits if lexicon.muc4.get(h.code)})
+    return out
+
+
+def accepted_types(probabilities: dict[str, float], threshold: float = 0.5) -> list[str]:
+    """The types whose probability passes ``threshold`` (the likeliest type when none does),
+    likeliest first."""
+    type_p = {t: probabilities.get(t, 0.0) for t in TYPES}
+    chosen = [t for t in TYPES if type_p[t] >= threshold] or [max(TYPES, key=lambda t: type_p[t])]
+    return sorted(chosen, key=lambda t: -type_p[t])
+
+
+def assemble(
+    text: str,
+    sentences: list[list[Token]],
+    spans: list[RoleSpan],
+    probabilities: dict[str, float],
+    lexicon: Lexicon,
+    relevance: float = 0.5,
+    type_threshold: float = 0.5,
+) -> list[Template]:
+    if probabilities.get("relevant", 0.0) < relevance:
+        return []
+    type_p = {t: probabilities.get(t, 0.0) for t in TYPES}
+    chosen = accepted_types(probabilities, type_threshold)
+    ents = entities(text, spans)
+    templates = [Template(t, probabilities["relevant"] * type_p[t]) for t in chosen]
+    if len(templates) == 1:
+        templates[0].entities = ents
+        return templates
+    by_type = {t.incident_type: t for t in templates}
+    where = sentence_types(text, sentences, lexicon)
+    for e in ents:
+        if e.role in PERPETRATOR_ROLES:
+            for t in templates:
+                t.entities.append(e)
+            continue
+        if e.role == "Weapon" and "bombing" in by_type and _implies(text, e, lexicon) == "bombing":
+            by_type["bombing"].entities.append(e)
+            continue
+        si = e.first.sentence
+
+        def distance(t: Template) -> tuple[int, float]:
+            ds = [abs(si - j) for j, types in enumerate(where) if t.incident_type in types]
+            return (min(ds) if ds else 10_000, -t.probability)
+
+        min(templates, key=distance).entities.append(e)
+    return templates
+
+
+def _implies(text: str, e: Entity, lexicon: Lexicon) -> str | None:
+    """The MUC-4 type a weapon's codebook entry implies (a car bomb implies a bombing)."""
+    hits = lexicon.weapon.find(text, e.first.start, e.first.end)
+    implied = lexicon.weapon_implies.get(hits[0].code) if hits else None
+    return lexicon.muc4.get(implied) if implied else None

@@ -1,0 +1,88 @@
+"""Document-level features for the relevance and incident-type classifiers.
+
+MUC-4 relevance follows the task's rules (a specific act, in the covered countries, recent
+relative to the dateline, not a military clash), which bag-of-words models miss. So besides
+the words, the features describe what the rule stage already found: each incident's codebook
+type, how old its date is relative to the publication date, which country it was geocoded to,
+its stance, and the years the text mentions relative to the publication year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+
+from ..lexicon import Lexicon
+from ..records import Incident
+from .tokens import Token
+
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_STOP = frozenset(
+    "the a an of to in and on for that with was were is are by at as from it its has have had be "
+    "this which said he they their his been but not or will who also".split()
+)
+
+
+def _age(days: int | None) -> str:
+    if days is None:
+        return "none"
+    if days < -1:
+        return "future"
+    if days <= 1:
+        return "d1"
+    if days <= 7:
+        return "d7"
+    if days <= 31:
+        return "d31"
+    if days <= 365:
+        return "d365"
+    return "old"
+
+
+def document_features(
+    text: str,
+    sentences: list[list[Token]],
+    published: dt.date | None,
+    incidents: Iterable[Incident],
+    lexicon: Lexicon,
+) -> list[str]:
+    f: list[str] = ["pub=" + ("yes" if published else "no")]
+    words = [t.text for s in sentences for t in s if t.text[0].isalnum()]
+    seen = set()
+    for i, w in enumerate(words):
+        if w not in _STOP:
+            seen.add("u=" + w)
+        if i and not (w in _STOP and words[i - 1] in _STOP):
+            seen.add("bg=" + words[i - 1] + "_" + w)
+    for s in sentences[:2]:  # the lead carries the story
+        for t in s:
+            if t.text[0].isalpha() and t.text not in _STOP:
+                seen.add("lead=" + t.text)
+    f.extend(sorted(seen))
+    if published:
+        for m in _YEAR.finditer(text):
+            f.append("year=" + _age((published.year - int(m.group(1))) * 365))
+    incidents = list(incidents)
+    f.append("incidents=%d" % min(len(incidents), 4))
+    for inc in incidents:
+        muc = lexicon.muc4.get(inc.sub_event_type) or "none"
+        days = None
+        if published and inc.date and inc.date.start:
+            days = (published - inc.date.start).days
+        age = _age(days)
+        country = inc.location.country if inc.location and inc.location.country else "none"
+        f += [
+            "type=" + inc.sub_event_type,
+            "muc=" + muc,
+            "age=" + age,
+            "muc|age=" + muc + "|" + age,
+            "country=" + country,
+            "muc|country=" + muc + "|" + country,
+            "stance=" + str(inc.stance),
+            "perps=%d" % min(len(inc.perpetrators), 2),
+            "targets=%d" % min(len(inc.targets), 2),
+        ]
+        if inc.fatalities:
+            f.append("fatalities")
+    return f

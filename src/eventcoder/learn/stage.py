@@ -1,0 +1,199 @@
+"""The learned stage of the pipeline: it reads the rule stage's incidents and the document,
+and returns the incidents with the learned model's decisions applied.
+
+For each template the model assembles (:mod:`eventcoder.learn.assemble`), the rule incident
+of the same MUC-4 type nearest to the template's role fillers takes the template's
+perpetrators, targets, victims and weapons and the model's confidence, and is coded by the
+model's version; when the rules found no incident of that type, a new incident is made from
+the template, dated and placed like the nearest rule incident. Incidents the model does not
+confirm are kept as the rules coded them (modern reports, event types MUC-4 does not cover),
+with the model's probability for their type as confidence.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import re
+import json
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+
+from ..lexicon import Lexicon
+from ..records import Actor, ActorKind, Coding, Document, Incident, Target, TargetKind, Weapon
+from .assemble import PERPETRATOR_ROLES, Entity, accepted_types, entities
+from .docfeatures import document_features
+from .linear import LinearModel
+from .tagger import RoleTagger
+from .tokens import sentences
+
+DEFAULT_MODEL = "muc4-crf.v1"
+_PARAGRAPH = re.compile(r"\n[ \t]*\n")
+
+
+def default_model_dir() -> Path:
+    return Path(str(resources.files("eventcoder") / "data" / "models" / DEFAULT_MODEL))
+
+
+class LearnedStage:
+    relevance = 0.4  # P(the document reports a relevant incident) needed to code its incidents
+    type_threshold = 0.5  # P(an incident of this type) needed to add one the rules missed
+
+    @staticmethod
+    def keep_rules(role: str, value) -> bool:
+        """Which of the rules' fillers survive beside the tagger's: those a codebook names."""
+        if role == "perpetrators":
+            return value.category is not None or not value.generic
+        if role == "weapons":
+            return value.category != "other"
+        return value.category != "unknown"
+
+    def __init__(self, lexicon: Lexicon, model_dir: Path | None = None):
+        self.model_dir = Path(model_dir) if model_dir else default_model_dir()
+        manifest = self.model_dir / "manifest.json"
+        if not manifest.exists():
+            from ..errors import ConfigError
+
+            raise ConfigError(
+                f"no trained model in {self.model_dir} (manifest.json is missing)",
+                fix="train one with `eventcoder train muc4 --out DIR` and pass --model DIR, or pass --rules-only",
+            )
+        self.manifest = json.loads(manifest.read_text(encoding="utf-8"))
+        self.name = self.manifest["model"]
+        self.lexicon = lexicon
+        self.tagger = RoleTagger(self.model_dir / "roles.crfsuite", lexicon)
+        self.documents = LinearModel.from_dict(json.loads((self.model_dir / "document.json").read_text(encoding="utf-8")))
+
+    @cached_property
+    def default_codes(self) -> dict[str, str]:
+        """MUC-4 type -> the event-type code a template of that type gets (codebook data)."""
+        out = {}
+        for e in self.lexicon.event_types.entries:
+            if e.get("muc4_default") and e.get("muc4"):
+                out[e.get("muc4")] = e.code
+        return out
+
+    def decide(self, doc: Document, incidents: list[Incident]) -> tuple[dict[str, float], list[Entity]]:
+        """The document classifiers' probabilities and the tagger's entities."""
+        sents = sentences(doc.text)
+        spans = self.tagger.tag(doc.text, sents)
+        probs = self.documents.probabilities(document_features(doc.text, sents, doc.published, incidents, self.lexicon))
+        return probs, entities(doc.text, spans)
+
+    def apply(self, doc: Document, incidents: list[Incident]) -> list[Incident]:
+        probs, ents = self.decide(doc, incidents)
+        out = list(incidents)
+        relevant = probs.get("relevant", 0.0)
+
+        def p_type(inc: Incident) -> float:
+            muc = self.lexicon.muc4.get(inc.sub_event_type)
+            return relevant * probs.get(muc, 0.0) if muc else 0.0
+
+        if relevant < self.relevance:  # not coded by the model; the confidence says why
+            return [dataclasses.replace(inc, confidence=round(p_type(inc), 3)) if self.lexicon.muc4.get(inc.sub_event_type)
+                    else inc for inc in out]
+        # the skeleton: every incident of a MUC-4 type, plus one per accepted type the rules missed
+        skeleton = [i for i, inc in enumerate(out) if self.lexicon.muc4.get(inc.sub_event_type)]
+        have = {self.lexicon.muc4[out[i].sub_event_type] for i in skeleton}
+        # ...unless the rules coded the act as a type MUC-4 leaves out (a clash, an arrest)
+        other = any(not self.lexicon.muc4.get(inc.sub_event_type) for inc in out)
+        for t in accepted_types(probs, self.type_threshold) if not other else ():
+            code = self.default_codes.get(t)
+            if t in have or code is None:
+                continue
+            near = _nearest(out, range(len(out)), ents)
+            out.append(self._new(doc, code, ents, out[near] if near is not None else None))
+            skeleton.append(len(out) - 1)
+        if not skeleton:
+            return out
+        assigned: dict[int, list[Entity]] = {i: [] for i in skeleton}
+        for e in ents:
+            assigned[_nearest(out, skeleton, [e])].append(e)
+        breaks = [m.start() for m in _PARAGRAPH.finditer(doc.text)]
+        for i in skeleton:
+            mine = assigned[i]
+            if not any(e.role in PERPETRATOR_ROLES for e in mine) and not out[i].perpetrators:
+                # an act nobody is named for: the perpetrators named in its paragraph
+                here = bisect.bisect(breaks, out[i].evidence[0][0])
+                mine = mine + [e for e in ents if e.role in PERPETRATOR_ROLES and bisect.bisect(breaks, e.first.start) == here]
+            roles = _union(self._roles(doc, mine), out[i], self.keep_rules)
+            evidence = tuple(sorted(set(out[i].evidence) | {e.spans[0].span for e in assigned[i]}))
+            out[i] = dataclasses.replace(out[i], **roles, evidence=evidence, confidence=round(p_type(out[i]), 3),
+                                         coding=self._coding(), incident_id="")
+        return out
+
+    def _coding(self) -> Coding:
+        return Coding(self.lexicon.versions, self.lexicon.event_types.version, self.name)
+
+    def _roles(self, doc: Document, ents: list[Entity]) -> dict:
+        text = doc.text
+        perps = [Actor(_text(text, e), ActorKind.ORGANIZATION if e.role == "PerpOrg" else ActorKind.INDIVIDUAL,
+                       _category(text, e, self.lexicon), _spans(e), generic=e.role == "PerpInd")
+                 for e in ents if e.role in PERPETRATOR_ROLES]
+        targets = [Target(_text(text, e), TargetKind.PHYSICAL if e.role == "Target" else TargetKind.HUMAN,
+                          _target_category(text, e, self.lexicon), _spans(e))
+                   for e in ents if e.role in ("Target", "Victim")]
+        weapons = [Weapon(_text(text, e), _weapon_category(text, e, self.lexicon), _spans(e))
+                   for e in ents if e.role == "Weapon"]
+        return {"perpetrators": tuple(perps), "targets": tuple(targets), "weapons": tuple(weapons)}
+
+    def _new(self, doc: Document, code: str, ents: list[Entity], ref: Incident | None) -> Incident:
+        """An incident of a type the classifiers accept but the rules did not find, dated,
+        placed and framed (stance, claimant) like the nearest incident the rules did find."""
+        evidence = tuple(sorted({e.spans[0].span for e in ents})) or ((0, min(len(doc.text), 1)),)
+        return Incident(
+            doc_id=doc.doc_id, event_type=self.lexicon.group.get(code) or "violence_against_civilians",
+            sub_event_type=code, evidence=evidence, source=doc.source, source_kind=doc.source_kind,
+            **({"stance": ref.stance, "claimed_by": ref.claimed_by, "date": ref.date, "location": ref.location} if ref else {}),
+            coding=self._coding(),
+        )
+
+
+def _nearest(incidents: list[Incident], candidates, ents: list[Entity]) -> int | None:
+    """The candidate incident whose evidence lies nearest (in characters) to the entities."""
+    candidates = list(candidates)
+    if not candidates:
+        return None
+    where = [e.first.start for e in ents] or [0]
+
+    def distance(i: int) -> int:
+        ev = incidents[i].evidence
+        return min(abs(a - w) for a, _ in ev for w in where) if ev else 10**9
+
+    return min(candidates, key=distance)
+
+
+def _union(learned: dict, inc: Incident, keep) -> dict:
+    """The tagger's fillers, plus the rules' fillers that ``keep`` accepts and that overlap none
+    of them (the rules know modern groups, weapons and targets from the codebooks)."""
+    out = {}
+    for role, values in learned.items():
+        taken = [sp for v in values for sp in v.spans]
+        extra = tuple(v for v in getattr(inc, role) if keep(role, v)
+                      and not any(a < d and c < b for a, b in v.spans for c, d in taken))
+        out[role] = tuple(values) + extra
+    return out
+
+
+def _spans(e: Entity) -> tuple[tuple[int, int], ...]:
+    return tuple((s.start, s.end) for s in e.spans)
+
+
+def _text(text: str, e: Entity) -> str:
+    return text[e.first.start:e.first.end]
+
+
+def _category(text: str, e: Entity, lexicon: Lexicon) -> str | None:
+    hits = lexicon.org.find(text, e.first.start, e.first.end)
+    return lexicon.org_category.get(hits[0].code) if hits else None
+
+
+def _target_category(text: str, e: Entity, lexicon: Lexicon) -> str:
+    hits = lexicon.target.find(text, e.first.start, e.first.end)
+    return hits[0].code if hits else "unknown"
+
+
+def _weapon_category(text: str, e: Entity, lexicon: Lexicon) -> str:
+    hits = lexicon.weapon.find(text, e.first.start, e.first.end)
+    return hits[0].code if hits else "other"

@@ -1,0 +1,143 @@
+"""``eventcoder train muc4``: train the role tagger and the document classifiers on MUC-4.
+
+Deterministic: CRFsuite's L-BFGS and liblinear are deterministic given the same data, and
+the order of training documents is fixed (sorted by id, then shuffled with ``seed``).
+The output folder holds ``roles.crfsuite``, ``document.json`` and ``manifest.json``
+(provenance: data files and their SHA-256, parameters, library versions).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import random
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..lexicon import Lexicon
+from ..records import Incident
+from .assemble import TYPES
+from .docfeatures import document_features
+from .features import sentence_features
+from .linear import fit
+from .tagger import ROLES
+from .tokens import Token, sentences, tokenize
+
+MODEL_VERSION = "muc4-crf.v1"
+CRF_PARAMS = {"c1": 0.05, "c2": 0.01, "max_iterations": 150, "feature.possible_transitions": True}
+DOC_C = 0.5
+
+
+def bio_labels(sents: list[list[Token]], fillers: dict[str, list[list[str]]]) -> list[list[str]]:
+    """BIO labels from gold filler strings: every occurrence of a filler's tokens is labelled
+    (MUC-4 offsets are only first occurrences, so they say nothing about where a filler is);
+    longer fillers win over shorter ones they overlap, and the first role listed wins ties."""
+    flat = [(si, ti, t.text) for si, s in enumerate(sents) for ti, t in enumerate(s)]
+    words = [w for _, _, w in flat]
+    index: dict[str, list[int]] = {}
+    for k, w in enumerate(words):
+        index.setdefault(w, []).append(k)
+    found = []
+    for r, role in enumerate(ROLES):
+        for entity in fillers.get(role, ()):
+            for mention in entity:
+                mt = [t.text for t in tokenize(mention)]
+                if not mt:
+                    continue
+                for k in index.get(mt[0], ()):
+                    if words[k:k + len(mt)] == mt:
+                        found.append((-len(mt), r, k, role))
+    labels = [["O"] * len(s) for s in sents]
+    taken: set[int] = set()
+    for neg_len, _, k, role in sorted(found):
+        span = range(k, k - neg_len)
+        if any(j in taken for j in span):
+            continue
+        for j in span:
+            taken.add(j)
+            si, ti, _ = flat[j]
+            labels[si][ti] = ("B-" if j == k else "I-") + role
+    return labels
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def train_muc4(
+    data_dir: Path | None = None,
+    out_dir: Path = Path("model"),
+    seed: int = 0,
+    limit: int | None = None,
+    crf_iterations: int | None = None,
+    progress: Callable[[str], None] = lambda msg: None,
+) -> dict[str, Any]:
+    """Train on the MUC-4 train split; returns the manifest written beside the model files."""
+    import pycrfsuite
+
+    from ..muc4.data import default_data_dir, load_split
+    from ..muc4.evaluate import dateline_date, muc4_document
+    from ..pipeline import Pipeline, PipelineConfig
+
+    data_dir = Path(data_dir) if data_dir else default_data_dir()
+    docs = sorted(load_split("train", data_dir), key=lambda d: d.docid)
+    random.Random(seed).shuffle(docs)
+    if limit:
+        docs = docs[:limit]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    rules = Pipeline(PipelineConfig(learned=False))
+    lexicon: Lexicon = rules.extractor.lexicon
+
+    trainer = pycrfsuite.Trainer(verbose=False)
+    rows: list[list[str]] = []
+    targets: dict[str, list[int]] = {"relevant": [], **{t: [] for t in TYPES}}
+    for i, d in enumerate(docs):
+        sents = sentences(d.text)
+        fillers = {r: [list(e) for e in (d.extracts or {}).get(r, ())] for r in ROLES}
+        for si, (s, labels) in enumerate(zip(sents, bio_labels(sents, fillers))):
+            trainer.append(sentence_features(d.text, s, si, len(sents), lexicon), labels)
+        result = rules.process(muc4_document(d))
+        incidents: list[Incident] = list(result.incidents)
+        rows.append(document_features(d.text, sents, dateline_date(d.dateline), incidents, lexicon))
+        targets["relevant"].append(int(bool(d.templates)))
+        for t in TYPES:
+            targets[t].append(int(any(t in x.incident_type for x in d.templates)))
+        if (i + 1) % 200 == 0:
+            progress(f"features: {i + 1}/{len(docs)} documents")
+    progress("training the document classifiers")
+    doc_model = fit(rows, targets, c=DOC_C, seed=seed)
+    (out_dir / "document.json").write_text(json.dumps(doc_model.to_dict(), sort_keys=True), encoding="utf-8")
+    progress("training the role tagger (CRF)")
+    params = dict(CRF_PARAMS)
+    if crf_iterations:
+        params["max_iterations"] = crf_iterations
+    trainer.set_params(params)
+    trainer.train(str(out_dir / "roles.crfsuite"))
+    files = {
+        name: {"sha256": _sha256(data_dir / name), "bytes": (data_dir / name).stat().st_size}
+        for name in ("grit_train.json", "gtt_train.json", "docmeta_train.jsonl")
+        if (data_dir / name).exists()
+    }
+    manifest = {
+        "model": MODEL_VERSION,
+        "trained": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"),
+        "seed": seed,
+        "documents": len(docs),
+        "data": files,
+        "crf": params,
+        "document_classifier": {"c": DOC_C, "features": len(doc_model.weights), "labels": list(doc_model.labels)},
+        "codebooks": lexicon.versions,
+        "seconds": round(time.perf_counter() - started, 1),
+        "versions": {"python-crfsuite": pycrfsuite.__version__ if hasattr(pycrfsuite, "__version__") else "",
+                     "scikit-learn": __import__("sklearn").__version__},
+    }
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return manifest
