@@ -133,7 +133,8 @@ class RuleExtractor:
 
     name = EXTRACTOR
 
-    def __init__(self, lexicon: Lexicon | None = None, merge: str = "act", geocoder: Any = None, entities: Any = None):
+    def __init__(self, lexicon: Lexicon | None = None, merge: str = "act", geocoder: Any = None, entities: Any = None,
+                 caseless_ner: bool = True):
         if merge not in ("act", "acled"):
             from .errors import ConfigError
 
@@ -142,6 +143,7 @@ class RuleExtractor:
         self.merge = merge
         self.geocoder = geocoder  # used only to check that a phrase is a known place
         self.entities = entities  # an nlp.EntityFinder, or None to run on lexicons alone
+        self.caseless_ner = caseless_ner  # run the (cased) model on lower-cased text too
 
     # ------------------------------------------------------------------ analysis
 
@@ -608,7 +610,7 @@ class RuleExtractor:
             dates = [d for d in dates if not (d.value.spans and dl[0][0] <= d.value.spans[0][0] < dl[0][1])]
         sentences = segment(text)
         ents: list = []
-        if self.entities is not None:
+        if self.entities is not None and (self.caseless_ner or not lowercase):
             # the model runs only where it can matter: sentences with an event trigger, and headers
             wanted = [s.span for s in sentences if s.is_header or self.lexicon.triggers.pattern.search(text, s.start, s.end)]
             ents = self.entities.entities(text, _merge_adjacent(wanted)) if wanted else []
@@ -662,6 +664,9 @@ def _not_places() -> frozenset[str]:
 
 @functools.lru_cache(maxsize=1)
 def _english_stop_words() -> frozenset[str]:
-    from spacy.lang.en.stop_words import STOP_WORDS
+    """spaCy's English stop words, kept as data (data/lexicons/english_stop_words.txt)."""
+    from importlib import resources
 
-    return frozenset(STOP_WORDS)
+    path = resources.files("eventcoder").joinpath("data", "lexicons", "english_stop_words.txt")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))

@@ -19,10 +19,11 @@ import re
 from importlib import resources
 from typing import Any, Iterable
 
-from .gazetteer import GAZETTEER_VERSION, Gazetteer, normalize_place
+from .gazetteer import ARTICLES, GAZETTEER_VERSION, Gazetteer, normalize_place
 from .records import Incident, Location, LocationPrecision, PlaceCandidate
 from .segment import dateline
 
+_FOLDED = ARTICLES | {"the"}  # words a place key may drop at its start ("the Gambia", "al-Anbar")
 _WORD = re.compile(r"[\w'’ʿʾ-]+")
 _BORDER_BEFORE = re.compile(r"border (?:with|of)\s+(?:the\s+)?$", re.I)
 # Names that are not where the act happened: origins ("peacekeepers from Chad", but not
@@ -73,6 +74,7 @@ class Geocoder:
         self.path = path
         self.overlays = tuple(overlays)
         self._context_keys: dict[str, str] | None = None
+        self._first_words: frozenset[str] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         return {"_gazetteer": None, "path": self.path, "overlays": self.overlays, "_context_keys": None}
@@ -116,6 +118,12 @@ class Geocoder:
             self._context_keys = keys
         return self._context_keys
 
+    @property
+    def _context_first_words(self) -> frozenset[str]:
+        if self._first_words is None:
+            self._first_words = frozenset(k.split()[0] for k in self.context_keys if k)
+        return self._first_words
+
     def context_countries(self, text: str, exclude: Iterable[tuple[int, int]] = ()) -> list[str]:
         """Countries a document is about: its dateline's, then those it names, in order.
 
@@ -142,8 +150,13 @@ class Geocoder:
                 if p.feature == "admin1" and p.country:
                     out.append((p.country, m.span()))
         words = list(_WORD.finditer(text))
+        firsts = self._context_first_words
         i = 0
         while i < len(words):  # longest name first, three words at most
+            head = normalize_place(words[i].group())
+            if head and head.split()[0] not in firsts and words[i].group().lower() not in _FOLDED:
+                i += 1  # no name starts with this word (a quick test before the n-grams)
+                continue
             for n in (3, 2, 1):
                 start, end = words[i].start(), words[min(i + n, len(words)) - 1].end()
                 cc = keys.get(normalize_place(text[start:end])) if i + n <= len(words) else None

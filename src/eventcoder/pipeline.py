@@ -60,6 +60,9 @@ class PipelineConfig:
     validate: bool = True
     learned: bool = True  # the trained role tagger and document classifiers (eventcoder.learn)
     model_dir: str | None = None  # a model trained with `eventcoder train muc4`; None = the shipped one
+    # spaCy's cased NER on lower-cased text; None = only without the learned
+    # stage, whose tagger is trained on caseless text and finds the names there
+    caseless_ner: bool | None = None
 
 
 class Pipeline:
@@ -75,6 +78,7 @@ class Pipeline:
             merge=self.config.merge,
             geocoder=self.geocoder,
             entities=EntityFinder() if self.config.ner else None,
+            caseless_ner=not self.config.learned if self.config.caseless_ner is None else self.config.caseless_ner,
         )
         self.learned = None
         if self.config.learned:

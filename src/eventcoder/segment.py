@@ -11,7 +11,7 @@ _PARA = re.compile(r"\n[ \t]*\n\s*")
 # A sentence ends at . ! ? (optionally followed by a closing quote or bracket) then whitespace,
 # unless the word before the stop is a known abbreviation or a single letter (u.s., j. smith).
 _STOP = re.compile(r"[.!?][\"'”’)\]]*\s+")
-_ABBREV = {
+ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "gen", "col", "lt", "sgt", "capt", "maj", "cpl", "pvt", "rev", "fr",
     "st", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
     "no", "vs", "approx", "gov", "sen", "rep", "pres", "prof", "inc", "co", "corp", "ltd", "jr", "sr",
@@ -48,7 +48,7 @@ def _sentences(text: str, start: int, end: int, paragraph: int) -> list[Sentence
     for m in _STOP.finditer(text, start, end):
         before = text[pos : m.start()].rsplit(None, 1)
         last = before[-1].lower().rstrip(".") if before else ""
-        if last in _ABBREV or (len(last) == 1 and last.isalpha()) or re.fullmatch(r"(?:[a-z]\.)+[a-z]", last):
+        if last in ABBREVIATIONS or (len(last) == 1 and last.isalpha()) or re.fullmatch(r"(?:[a-z]\.)+[a-z]", last):
             continue
         if m.end() < end and text[m.end()].isdigit() and text[m.start()] == ".":
             continue

@@ -88,9 +88,12 @@ def sentence_features(text: str, sent: list[Token], index: int, n_sentences: int
             if 0 <= j < n:
                 f.extend(f"lex{off:+d}=" + t for t in lex[j])
         if trig_positions:
-            d = min(trig_positions, key=lambda p: abs(p - i)) - i
-            f.append("trig=" + ("here" if d == 0 else "after" if d > 0 else "before"))
+            p = min(trig_positions, key=lambda p: abs(p - i))
+            d = p - i
+            side = "here" if d == 0 else "after" if d > 0 else "before"
+            f.append("trig=" + side)
             f.append("trigd=" + str(max(-4, min(4, d))))
+            f.append("trigw=" + side + "|" + words[p])  # "killed" after a name: the victim
         f.extend(sent_common)
         feats.append(f)
     return feats

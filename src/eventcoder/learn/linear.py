@@ -53,6 +53,9 @@ def fit(rows: list[list[str]], targets: dict[str, list[int]], c: float = 1.0, se
     intercepts: dict[str, float] = {}
     weights: dict[str, dict[str, float]] = {}
     for label, y in targets.items():
+        if len(set(y)) < 2:  # a label never (or always) seen: its base rate, nothing to weigh
+            intercepts[label] = -30.0 if not any(y) else 30.0
+            continue
         clf = LogisticRegression(C=c, solver="liblinear", random_state=seed, max_iter=2000)
         clf.fit(x, y)
         intercepts[label] = float(clf.intercept_[0])

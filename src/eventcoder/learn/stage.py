@@ -22,7 +22,8 @@ from pathlib import Path
 
 from ..lexicon import Lexicon
 from ..records import Actor, ActorKind, Coding, Document, Incident, Target, TargetKind, Weapon
-from .assemble import PERPETRATOR_ROLES, Entity, accepted_types, entities
+from ..segment import segment
+from .assemble import PERPETRATOR_ROLES, TYPES, Entity, entities
 from .docfeatures import document_features
 from .linear import LinearModel
 from .tagger import RoleTagger
@@ -51,14 +52,15 @@ class LearnedStage:
 
     def __init__(self, lexicon: Lexicon, model_dir: Path | None = None):
         self.model_dir = Path(model_dir) if model_dir else default_model_dir()
-        manifest = self.model_dir / "manifest.json"
-        if not manifest.exists():
+        missing = [n for n in ("manifest.json", "roles.crfsuite", "document.json") if not (self.model_dir / n).exists()]
+        if missing:
             from ..errors import ConfigError
 
             raise ConfigError(
-                f"no trained model in {self.model_dir} (manifest.json is missing)",
+                f"no trained model in {self.model_dir} ({', '.join(missing)} missing)",
                 fix="train one with `eventcoder train muc4 --out DIR` and pass --model DIR, or pass --rules-only",
             )
+        manifest = self.model_dir / "manifest.json"
         self.manifest = json.loads(manifest.read_text(encoding="utf-8"))
         self.name = self.manifest["model"]
         self.lexicon = lexicon
@@ -98,12 +100,13 @@ class LearnedStage:
         have = {self.lexicon.muc4[out[i].sub_event_type] for i in skeleton}
         # ...unless the rules coded the act as a type MUC-4 leaves out (a clash, an arrest)
         other = any(not self.lexicon.muc4.get(inc.sub_event_type) for inc in out)
-        for t in accepted_types(probs, self.type_threshold) if not other else ():
+        for t in TYPES if not other else ():
             code = self.default_codes.get(t)
-            if t in have or code is None:
+            if t in have or code is None or probs.get(t, 0.0) < self.type_threshold:
                 continue
-            near = _nearest(out, range(len(out)), ents)
-            out.append(self._new(doc, code, ents, out[near] if near is not None else None))
+            evidence = self._trigger_sentence(doc.text, t)
+            near = _nearest(out, range(len(out)), [], evidence[0]) if out else None
+            out.append(self._new(doc, code, evidence, out[near] if near is not None else None))
             skeleton.append(len(out) - 1)
         if not skeleton:
             return out
@@ -138,24 +141,32 @@ class LearnedStage:
                    for e in ents if e.role == "Weapon"]
         return {"perpetrators": tuple(perps), "targets": tuple(targets), "weapons": tuple(weapons)}
 
-    def _new(self, doc: Document, code: str, ents: list[Entity], ref: Incident | None) -> Incident:
+    def _trigger_sentence(self, text: str, muc_type: str) -> tuple[int, int]:
+        """The first sentence with a trigger of ``muc_type`` (the lead when there is none)."""
+        sentences = segment(text)
+        for s in sentences:
+            if any(self.lexicon.muc4.get(h.code) == muc_type for h in self.lexicon.triggers.find(text, s.start, s.end)):
+                return s.span
+        return sentences[0].span if sentences else (0, len(text))
+
+    def _new(self, doc: Document, code: str, evidence: tuple[int, int], ref: Incident | None) -> Incident:
         """An incident of a type the classifiers accept but the rules did not find, dated,
         placed and framed (stance, claimant) like the nearest incident the rules did find."""
-        evidence = tuple(sorted({e.spans[0].span for e in ents})) or ((0, min(len(doc.text), 1)),)
         return Incident(
             doc_id=doc.doc_id, event_type=self.lexicon.group.get(code) or "violence_against_civilians",
-            sub_event_type=code, evidence=evidence, source=doc.source, source_kind=doc.source_kind,
+            sub_event_type=code, evidence=(evidence,), source=doc.source, source_kind=doc.source_kind,
             **({"stance": ref.stance, "claimed_by": ref.claimed_by, "date": ref.date, "location": ref.location} if ref else {}),
             coding=self._coding(),
         )
 
 
-def _nearest(incidents: list[Incident], candidates, ents: list[Entity]) -> int | None:
-    """The candidate incident whose evidence lies nearest (in characters) to the entities."""
+def _nearest(incidents: list[Incident], candidates, ents: list[Entity], at: int | None = None) -> int | None:
+    """The candidate incident whose evidence lies nearest (in characters) to the entities
+    (or to the offset ``at``)."""
     candidates = list(candidates)
     if not candidates:
         return None
-    where = [e.first.start for e in ents] or [0]
+    where = [e.first.start for e in ents] or [at or 0]
 
     def distance(i: int) -> int:
         ev = incidents[i].evidence

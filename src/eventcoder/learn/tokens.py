@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..segment import segment
+from ..segment import ABBREVIATIONS, segment
 
 _TOKEN = re.compile(r"\w+(?:[-'’.]\w+)*\.?|[^\w\s]", re.UNICODE)
 
@@ -32,7 +32,7 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
         a, b = m.span()
         word = m.group()
         # a trailing dot belongs to the word only for abbreviations (u.s., gen.)
-        if word.endswith(".") and len(word) > 2 and "." not in word[:-1] and len(word) > 4:
+        if len(word) > 1 and word.endswith(".") and "." not in word[:-1] and word[:-1].lower() not in ABBREVIATIONS:
             out.append(Token(a, b - 1, word[:-1].lower()))
             out.append(Token(b - 1, b, "."))
             continue

@@ -63,6 +63,15 @@ def bio_labels(sents: list[list[Token]], fillers: dict[str, list[list[str]]]) ->
     return labels
 
 
+def _version(distribution: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return ""
+
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -93,7 +102,7 @@ def train_muc4(
         docs = docs[:limit]
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    rules = Pipeline(PipelineConfig(learned=False))
+    rules = Pipeline(PipelineConfig(learned=False, caseless_ner=False))  # the rule stage as the learned pipeline runs it
     lexicon: Lexicon = rules.extractor.lexicon
 
     trainer = pycrfsuite.Trainer(verbose=False)
@@ -101,9 +110,10 @@ def train_muc4(
     targets: dict[str, list[int]] = {"relevant": [], **{t: [] for t in TYPES}}
     for i, d in enumerate(docs):
         sents = sentences(d.text)
-        fillers = {r: [list(e) for e in (d.extracts or {}).get(r, ())] for r in ROLES}
-        for si, (s, labels) in enumerate(zip(sents, bio_labels(sents, fillers))):
-            trainer.append(sentence_features(d.text, s, si, len(sents), lexicon), labels)
+        if d.templates:  # the tagger learns from relevant documents; relevance is the classifiers' job
+            fillers = {r: [list(e) for e in (d.extracts or {}).get(r, ())] for r in ROLES}
+            for si, (s, labels) in enumerate(zip(sents, bio_labels(sents, fillers))):
+                trainer.append(sentence_features(d.text, s, si, len(sents), lexicon), labels)
         result = rules.process(muc4_document(d))
         incidents: list[Incident] = list(result.incidents)
         rows.append(document_features(d.text, sents, dateline_date(d.dateline), incidents, lexicon))
@@ -114,7 +124,8 @@ def train_muc4(
             progress(f"features: {i + 1}/{len(docs)} documents")
     progress("training the document classifiers")
     doc_model = fit(rows, targets, c=DOC_C, seed=seed)
-    (out_dir / "document.json").write_text(json.dumps(doc_model.to_dict(), sort_keys=True), encoding="utf-8")
+    (out_dir / "document.json").write_text(json.dumps(doc_model.to_dict(), sort_keys=True, separators=(",", ":")),
+                                          encoding="utf-8")
     progress("training the role tagger (CRF)")
     params = dict(CRF_PARAMS)
     if crf_iterations:
@@ -127,7 +138,7 @@ def train_muc4(
         if (data_dir / name).exists()
     }
     manifest = {
-        "model": MODEL_VERSION,
+        "model": MODEL_VERSION if not limit and not crf_iterations else f"{MODEL_VERSION}+trial",
         "trained": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"),
         "seed": seed,
         "documents": len(docs),
@@ -136,8 +147,7 @@ def train_muc4(
         "document_classifier": {"c": DOC_C, "features": len(doc_model.weights), "labels": list(doc_model.labels)},
         "codebooks": lexicon.versions,
         "seconds": round(time.perf_counter() - started, 1),
-        "versions": {"python-crfsuite": pycrfsuite.__version__ if hasattr(pycrfsuite, "__version__") else "",
-                     "scikit-learn": __import__("sklearn").__version__},
+        "versions": {name: _version(name) for name in ("python-crfsuite", "scikit-learn", "numpy", "scipy")},
     }
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return manifest

@@ -813,6 +813,9 @@ class _MaterielLexicon:
     item: re.Pattern[str]
     stop_words: frozenset[str]
     object_words: frozenset[str]
+    # every pattern needs an item alias and an effect word (or take verb): a cheap test first
+    item_cue: re.Pattern[str] | None = None
+    effect_cue: re.Pattern[str] | None = None
 
 
 def _plural(word: str) -> str:
@@ -905,6 +908,8 @@ def _materiel_lexicon() -> _MaterielLexicon:
         effect_of=effect_of,
         patterns=patterns,
         item=_compile(item(True)),
+        item_cue=_compile(alias),
+        effect_cue=_compile(rf"(?:{take_src})|(?<![\w-])(?:{_alt(active + post)})(?![\w-])"),
     )
 
 
@@ -923,6 +928,9 @@ def find_materiel(text: str, start: int = 0, end: int | None = None) -> list[Mat
     lo = max(0, min(start, hi))
     found: list[tuple[int, int, Materiel]] = []  # (priority, order, record)
     active_effects: list[Span] = []
+    if lex.item_cue is not None and lex.effect_cue is not None and not (
+            lex.item_cue.search(text, lo, hi) and lex.effect_cue.search(text, lo, hi)):
+        return []
     for name, priority, pattern in lex.patterns:
         for m in _search_all(pattern, text, lo, hi):
             eff_span = m.span("eff")

@@ -343,6 +343,18 @@ def _hijri_month_pattern(entry: dict[str, Any], apostrophes: str) -> str:
     return "(?:" + "|".join(parts) + ")"
 
 
+class _LazyPatterns(dict):
+    """word -> compiled pattern, built on first lookup."""
+
+    def __init__(self, build: Callable[[str], re.Pattern[str]]):
+        super().__init__()
+        self._build = build
+
+    def __missing__(self, word: str) -> re.Pattern[str]:
+        pattern = self[word] = self._build(word)
+        return pattern
+
+
 class Tables:
     """The calendar tables and the compiled pattern built from them. Build with :func:`load_tables`."""
 
@@ -538,7 +550,9 @@ class Tables:
                 compiled[names] = re.compile(f"(?<!\\w)(?:{body})", re.IGNORECASE)
             return compiled[names]
 
-        self.by_word = {w: pattern_for(w, w.startswith(tuple(hijri_starts))) for w in follow}
+        # one pattern per trigger word, compiled when the word is first met (start-up stays short)
+        hijri_prefixes = tuple(hijri_starts)
+        self.by_word = _LazyPatterns(lambda w: pattern_for(w, w.startswith(hijri_prefixes)))
         self.by_class = {"d": pattern_for(_DIGIT), "h": pattern_for(_HIJRI)}
 
     def patterns_at(self, text: str) -> Iterator[tuple[int, re.Pattern[str]]]:

@@ -1,0 +1,131 @@
+"""Templates from role spans built by hand: entity grouping, type choice, relevance, splitting."""
+
+from __future__ import annotations
+
+import pytest
+
+from eventcoder.learn.assemble import TYPES, accepted_types, assemble, entities, fold
+from eventcoder.learn.tagger import RoleSpan
+from eventcoder.learn.tokens import sentences
+from eventcoder.lexicon import Lexicon
+
+TEXT = (
+    "a bomb exploded outside the u.s. embassy in lima. "
+    "a watchman was wounded. "
+    "in a separate incident gunmen kidnapped a businessman in callao. "
+    "the police blamed the shining path."
+)
+
+
+def role(name: str, phrase: str, p: float = 0.9, nth: int = 0, text: str = TEXT) -> RoleSpan:
+    """A role span over the ``nth`` occurrence of ``phrase``, in the sentence that holds it."""
+    start = -1
+    for _ in range(nth + 1):
+        start = text.index(phrase, start + 1)
+    sentence = next(i for i, s in enumerate(sentences(text)) if s[0].start <= start < s[-1].end)
+    return RoleSpan(name, start, start + len(phrase), sentence, p)
+
+
+@pytest.fixture(scope="module")
+def lexicon() -> Lexicon:
+    return Lexicon()
+
+
+def names(template) -> list[tuple[str, str]]:
+    return [(e.role, e.key) for e in template.entities]
+
+
+# --------------------------------------------------------------------------------- entities
+
+
+def test_fold_drops_case_punctuation_and_a_leading_article():
+    assert fold("The  F.M.L.N.") == "fmln"
+    assert fold("an Army patrol") == "army patrol"
+    assert fold("the") == "the" and fold("--") == ""
+
+
+def test_mentions_with_the_same_folded_text_make_one_entity():
+    text = "The F.M.L.N. attacked. Later the fmln withdrew; FMLN units fled."
+    spans = [role("PerpOrg", "The F.M.L.N.", 0.5, text=text), role("PerpOrg", "the fmln", 0.8, text=text),
+             role("PerpOrg", "FMLN", 0.6, text=text), role("PerpInd", ";", 0.9, text=text)]  # ";" folds to nothing
+    (ent,) = entities(text, spans)
+    assert (ent.role, ent.key) == ("PerpOrg", "fmln")
+    assert [s.start for s in ent.spans] == [0, text.index("the fmln"), text.index("FMLN")]
+    assert ent.first is spans[0] and ent.probability == 0.8
+
+
+def test_a_string_tagged_with_two_roles_keeps_the_role_with_more_probability_in_all():
+    text = "peasants fled. the peasants were shot. peasants returned."
+    spans = [role("Victim", "peasants", 0.4, 0, text), role("PerpInd", "peasants", 0.7, 1, text),
+             role("Victim", "peasants", 0.4, 2, text)]
+    (ent,) = entities(text, spans)
+    assert ent.role == "Victim"  # 0.4 + 0.4 beats 0.7: the sum counts, not the best mention
+    assert len(ent.spans) == 2  # the losing role's mention is dropped
+    spans[1] = role("PerpInd", "peasants", 0.8, 1, text)
+    (ent,) = entities(text, spans)
+    assert ent.role == "PerpInd"  # 0.8 == 0.4 + 0.4: a tie goes to the likeliest single mention
+    assert [s.start for s in ent.spans] == [text.index("the peasants") + 4]
+
+
+def test_entities_come_in_order_of_their_first_mention():
+    spans = [role("PerpOrg", "shining path"), role("Victim", "businessman"), role("Weapon", "bomb")]
+    assert [e.key for e in entities(TEXT, spans)] == ["bomb", "businessman", "shining path"]
+
+
+# ---------------------------------------------------------------------------- accepted_types
+
+
+def test_types_passing_the_threshold_likeliest_first():
+    probs = {"relevant": 0.99, "attack": 0.6, "bombing": 0.9, "kidnapping": 0.2}
+    assert accepted_types(probs) == ["bombing", "attack"]
+    assert accepted_types(probs, threshold=0.7) == ["bombing"]
+    assert accepted_types({"arson": 0.5}) == ["arson"]  # the threshold itself passes
+
+
+def test_the_likeliest_type_when_none_passes():
+    assert accepted_types({"robbery": 0.3, "attack": 0.2}) == ["robbery"]
+    assert accepted_types({}) == [TYPES[0]]  # all equal: the first type
+
+
+# ---------------------------------------------------------------------------------- assemble
+
+SPANS = [role("Weapon", "bomb"), role("Target", "u.s. embassy"), role("Victim", "watchman"),
+         role("PerpInd", "gunmen"), role("Victim", "businessman"), role("PerpOrg", "shining path")]
+
+
+def test_an_irrelevant_document_gives_no_template(lexicon):
+    sents = sentences(TEXT)
+    assert assemble(TEXT, sents, SPANS, {"relevant": 0.49, "bombing": 0.99}, lexicon) == []
+    assert assemble(TEXT, sents, SPANS, {"bombing": 0.99}, lexicon) == []
+    assert assemble(TEXT, sents, SPANS, {"relevant": 0.5, "bombing": 0.99}, lexicon) != []
+    assert assemble(TEXT, sents, SPANS, {"relevant": 0.7, "bombing": 0.99}, lexicon, relevance=0.8) == []
+
+
+def test_one_accepted_type_takes_every_entity(lexicon):
+    (t,) = assemble(TEXT, sentences(TEXT), SPANS, {"relevant": 0.8, "bombing": 0.9, "kidnapping": 0.3}, lexicon)
+    assert t.incident_type == "bombing"
+    assert t.probability == pytest.approx(0.8 * 0.9)
+    assert names(t) == [("Weapon", "bomb"), ("Target", "us embassy"), ("Victim", "watchman"),
+                        ("PerpInd", "gunmen"), ("Victim", "businessman"), ("PerpOrg", "shining path")]
+
+
+def test_two_types_split_fillers_by_their_nearest_trigger_and_share_perpetrators(lexicon):
+    probs = {"relevant": 0.9, "bombing": 0.8, "kidnapping": 0.7}
+    bombing, kidnapping = assemble(TEXT, sentences(TEXT), SPANS, probs, lexicon)
+    assert (bombing.incident_type, kidnapping.incident_type) == ("bombing", "kidnapping")
+    assert kidnapping.probability == pytest.approx(0.9 * 0.7)
+    # the watchman's sentence is as far from both triggers: the likelier type takes it
+    assert names(bombing) == [("Weapon", "bomb"), ("Target", "us embassy"), ("Victim", "watchman"),
+                              ("PerpInd", "gunmen"), ("PerpOrg", "shining path")]
+    assert names(kidnapping) == [("PerpInd", "gunmen"), ("Victim", "businessman"), ("PerpOrg", "shining path")]
+    probs = {"relevant": 0.9, "bombing": 0.7, "kidnapping": 0.8}
+    kidnapping, bombing = assemble(TEXT, sentences(TEXT), SPANS, probs, lexicon)
+    assert ("Victim", "watchman") in names(kidnapping) and ("Victim", "watchman") not in names(bombing)
+
+
+def test_an_explosive_weapon_goes_to_the_bombing_wherever_it_stands(lexicon):
+    text = "gunmen kidnapped a businessman in callao and left a bomb. a bomb exploded at a bank in lima."
+    spans = [role("Weapon", "bomb", text=text), role("Victim", "businessman", text=text)]
+    types = {t.incident_type: names(t) for t in
+             assemble(text, sentences(text), spans, {"relevant": 0.9, "bombing": 0.6, "kidnapping": 0.9}, lexicon)}
+    assert types == {"kidnapping": [("Victim", "businessman")], "bombing": [("Weapon", "bomb")]}

@@ -1,0 +1,133 @@
+"""The learned stage over the rules' incidents: with the shipped model on a MUC-style report,
+and with document classifiers written by hand, so that each decision is known in advance."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+
+import pytest
+
+from eventcoder.errors import ConfigError
+from eventcoder.learn.assemble import TYPES
+from eventcoder.learn.linear import LinearModel
+from eventcoder.learn.stage import LearnedStage, default_model_dir
+from eventcoder.pipeline import Pipeline, PipelineConfig
+from eventcoder.records import Document, SourceKind
+
+REPORT = (
+    "san miguel, 14 mar 89 (acan-efe) -- [text] urban guerrillas today set off a dynamite charge at the "
+    "offices of the state telecommunications company antel in san miguel, police sources reported.\n\n"
+    "the sources said the explosion destroyed the facade of the building and injured a watchman. "
+    "the police blamed the farabundo marti national liberation front (fmln) for the attack."
+)
+DOC = Document(text=REPORT, doc_id="muc-style-1", published=dt.date(1989, 3, 14), source="muc4",
+               source_kind=SourceKind.NEWS)
+
+
+def fillers(inc):
+    return (*inc.perpetrators, *inc.targets, *inc.weapons)
+
+
+def assert_spans_sound(inc, text: str) -> None:
+    assert inc.evidence and list(inc.evidence) == sorted(inc.evidence)
+    for a, b in inc.evidence:
+        assert 0 <= a < b <= len(text)
+    for f in fillers(inc):
+        assert f.spans and all(0 <= a < b <= len(text) for a, b in f.spans)
+        assert text[f.spans[0][0]:f.spans[0][1]] == f.text, f
+
+
+# --------------------------------------------------------------------------- the shipped model
+
+
+@pytest.fixture(scope="module")
+def coded(pipeline):
+    result = pipeline.process(DOC)
+    assert result.ok, result.rejected
+    return result.incidents
+
+
+def test_the_shipped_model_codes_a_muc_style_report(pipeline, coded):
+    assert pipeline.name == json.loads((default_model_dir() / "manifest.json").read_text())["model"]
+    lexicon = pipeline.extractor.lexicon
+    assert coded
+    for inc in coded:
+        assert inc.coding.extractor == pipeline.name  # every incident is of a MUC-4 type here
+        assert 0.0 <= inc.confidence <= 1.0
+        assert_spans_sound(inc, REPORT)
+    (bombing,) = [i for i in coded if lexicon.muc4.get(i.sub_event_type) == "bombing"]
+    assert any("dynamite" in w.text for w in bombing.weapons)
+    assert any("fmln" in p.text or "farabundo" in p.text for p in bombing.perpetrators)
+
+
+@pytest.fixture(scope="module")
+def rule_incidents():
+    rules = Pipeline(PipelineConfig(learned=False))
+    assert rules.learned is None and rules.name == "rules.v1"
+    return list(rules.process(DOC).incidents)
+
+
+def test_the_rules_alone_code_the_same_report_as_rules_v1(rule_incidents):
+    assert rule_incidents and {i.coding.extractor for i in rule_incidents} == {"rules.v1"}
+
+
+# --------------------------------------------------------------- classifiers written by hand
+
+
+@pytest.fixture
+def stage_with(pipeline, tmp_path):
+    """A LearnedStage with the shipped tagger and document classifiers that give each label
+    the probability asked for (an intercept, no weights)."""
+
+    def make(**probabilities: float) -> LearnedStage:
+        shutil.copy(default_model_dir() / "roles.crfsuite", tmp_path / "roles.crfsuite")
+        (tmp_path / "manifest.json").write_text(json.dumps({"model": "test-crf.v0"}))
+        labels = ("relevant", *TYPES)
+        logit = {label: 10.0 if probabilities.get(label) else -10.0 for label in labels}
+        (tmp_path / "document.json").write_text(json.dumps(LinearModel(labels, logit, {}).to_dict()))
+        return LearnedStage(pipeline.extractor.lexicon, tmp_path)
+
+    return make
+
+
+def test_an_irrelevant_document_keeps_the_rules_coding(stage_with, rule_incidents):
+    out = stage_with(bombing=True).apply(DOC, list(rule_incidents))
+    assert len(out) == len(rule_incidents)
+    for before, after in zip(rule_incidents, out):
+        assert after.coding == before.coding and after.incident_id == before.incident_id
+        assert fillers(after) == fillers(before)
+        assert after.confidence == 0.0  # P(relevant) * P(bombing), both near zero
+
+
+def test_a_relevant_document_gets_the_models_fillers_and_confidence(stage_with, rule_incidents):
+    (before,) = rule_incidents
+    (after,) = stage_with(relevant=True, bombing=True).apply(DOC, list(rule_incidents))
+    assert after.sub_event_type == before.sub_event_type
+    assert after.coding.extractor == "test-crf.v0"
+    assert after.incident_id != before.incident_id  # the id names the extractor
+    assert after.confidence == 1.0
+    assert set(after.evidence) > set(before.evidence)  # plus the fillers' spans
+    assert_spans_sound(after, REPORT)
+
+
+def test_a_type_the_rules_missed_becomes_an_incident_placed_like_theirs(stage_with, rule_incidents):
+    (before,) = rule_incidents
+    out = stage_with(relevant=True, bombing=True, kidnapping=True).apply(DOC, list(rule_incidents))
+    assert [i.sub_event_type for i in out] == [before.sub_event_type, "abduction"]
+    new = out[1]
+    assert new.coding.extractor == "test-crf.v0" and new.confidence == 1.0
+    assert (new.date, new.location, new.stance, new.source) == (before.date, before.location, before.stance, "muc4")
+    assert_spans_sound(new, REPORT)
+
+
+# ------------------------------------------------------------------------------ configuration
+
+
+def test_a_missing_model_is_a_config_error_that_names_the_fix(tmp_path):
+    with pytest.raises(ConfigError) as err:
+        Pipeline(PipelineConfig(model_dir=str(tmp_path / "no-model")))
+    message = str(err.value)
+    assert "no-model" in message and "manifest.json" in message
+    assert "eventcoder train muc4" in message and "--rules-only" in message
