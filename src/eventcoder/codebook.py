@@ -196,6 +196,9 @@ def explain(code: str) -> list[tuple[Codebook, Entry]]:
 
 def alias_pattern(aliases: Any) -> re.Pattern[str]:
     """One case-insensitive regex matching any alias on word boundaries, longest first."""
-    words = sorted({a.lower() for a in aliases}, key=len, reverse=True)
-    body = "|".join(re.escape(w).replace(r"\ ", r"[\s-]+") for w in words) or r"(?!x)x"
+    from .patterns import trie
+
+    words = {a.lower() for a in aliases}
+    # a space in an alias matches any white space or dashes; factored as a trie (fast to fail)
+    body = trie([r"[\s-]+" if c == " " else re.escape(c) for c in w] for w in words)
     return re.compile(rf"(?<![\w'’-])(?:{body})(?![\w'’])", re.IGNORECASE)

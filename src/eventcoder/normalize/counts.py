@@ -184,6 +184,7 @@ class _CountLexicon:
     patterns: tuple[tuple[str, int, re.Pattern[str]], ...]  # (name, priority, regex)
     cont: re.Pattern[str]
     back: re.Pattern[str]
+    trigger_cue: re.Pattern[str] | None = None  # every pattern has a trigger: a cheap test first
 
 
 @functools.lru_cache(maxsize=1)
@@ -330,6 +331,8 @@ def _count_lexicon() -> _CountLexicon:
             ),
         ),
     )
+    gap_trig = _alt(list(sides["martyrdom_triggers"]) + ["killed", "died", "killed himself"])
+    trigger_cue = _compile(rf"{post_trig}|{active_trig}|{_alt(toll_kind)}|{_alt(of_nouns)}|{gap_trig}")
     cont = _compile(rf"{_SEP}\s+(?P<qty>{qty})(?P<subj>{subj})")
     back = _compile(rf"(?P<qty>{qty})(?P<subj>{subj}){_SEP}\s+\Z")
 
@@ -362,6 +365,7 @@ def _count_lexicon() -> _CountLexicon:
         qty_materiel=qty_materiel,
         qual_prefix=_compile(rf"({_alt(qualifier_of)})\s+(.+)\Z"),
         patterns=patterns,
+        trigger_cue=trigger_cue,
         cont=cont,
         back=back,
     )
@@ -667,6 +671,8 @@ def find_counts(text: str, start: int = 0, end: int | None = None) -> list[Count
             cands.append(c)
         return c
 
+    if lex.trigger_cue is not None and not lex.trigger_cue.search(text, lo, hi):
+        return []
     for name, priority, pattern in lex.patterns:
         for m in _search_all(pattern, text, lo, hi):
             if name == "toll":

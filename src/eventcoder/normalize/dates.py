@@ -84,6 +84,7 @@ from hijridate import Gregorian as _UQGregorian
 from hijridate import Hijri as _UQHijri
 
 from eventcoder.errors import CodebookError, ConfigError, EventcoderError
+from eventcoder.patterns import trie
 from eventcoder.records import Calendar, DatePrecision, DateValue, Span
 
 __all__ = [
@@ -280,30 +281,9 @@ def _atoms(phrase: str) -> list[str]:
     return out
 
 
-def _trie(sequences: Iterable[Iterable[str]]) -> str:
-    """An alternation factored by common prefixes: much faster to fail than a flat one. Where one
-    entry is a prefix of another, the longer one is tried first, as in a longest-first alternation."""
-    root: dict[str, Any] = {}
-    for seq in sequences:
-        node = root
-        for atom in seq:
-            node = node.setdefault(atom, {})
-        node[""] = {}
-
-    def emit(node: dict[str, Any]) -> str:
-        branches = [atom + emit(child) for atom, child in node.items() if atom]
-        if "" in node and branches:
-            branches.append("")
-        if len(branches) <= 1:
-            return branches[0] if branches else ""
-        return "(?:" + "|".join(branches) + ")"
-
-    return emit(root) if root else "(?!x)x"
-
-
 def _alt(phrases: Iterable[str]) -> str:
     """Any of ``phrases`` (case is left to the IGNORECASE flag)."""
-    return _trie(_atoms(p.lower()) for p in {p.strip() for p in phrases} if p)
+    return trie(_atoms(p.lower()) for p in {p.strip() for p in phrases} if p)
 
 
 def _translit(variant: str, apostrophes: str) -> str:
@@ -539,7 +519,7 @@ class Tables:
             return [*_atoms(word), f"(?={sep}(?:{'|'.join(options + sorted(nxt[1]))}))"]
 
         self.trigger = re.compile(
-            f"(?<!\\w)(?:{_NB}(?P<d>\\d)|(?P<w>{_trie(trigger_atoms(w) for w in follow)})|(?P<h>{_alt(hijri_starts)}))",
+            f"(?<!\\w)(?:{_NB}(?P<d>\\d)|(?P<w>{trie(trigger_atoms(w) for w in follow)})|(?P<h>{_alt(hijri_starts)}))",
             re.IGNORECASE)
         compiled: dict[tuple[str, ...], re.Pattern[str]] = {}
 
