@@ -51,7 +51,7 @@ from .records import (
     TargetKind,
     Weapon,
 )
-from .segment import Sentence, dateline, segment
+from .segment import Sentence, dateline, is_caseless, segment
 
 EXTRACTOR = "rules.v1"
 
@@ -84,11 +84,6 @@ _PLACE_LOWER = re.compile(rf"\b{_CUE}\s+(?:the\s+)?({_LOWER_WORD}(?:\s+{_LOWER_W
 _NEAR = re.compile(r"\b(?:near|outside|around|on the outskirts of|(?:north|south|east|west)\w* of|in the area of|(?:kilometres|kilometers|km|miles) (?:away )?from)\s+(?:the\s+)?(?:\w+\s+of\s+)?$", re.I)
 _SPEAKER = re.compile(r"^[\w'’-]*\s*(?:spokes(?:man|woman|person)|sources?|officials?|statement|said|says|told|added|reported|announced|according)\b", re.I)
 _STOPWORDS = {"the", "a", "an", "this", "that", "which", "order", "addition", "response", "front", "favor", "spite", "charge"}
-_REPORTING = re.compile(
-    r"\b(?:said|says|reported|reports|denied|denies|announced|announces|stated|confirmed|disclosed|revealed|"
-    r"indicated|added|noted|condemned|began|told|claimed|acknowledged|explained|declared)\s+(?:on\s+)?$",
-    re.IGNORECASE,
-)
 _ARMED = {"military", "police_security", "paramilitary_militia"}
 _BY = re.compile(r"\b(?:by|claimed by|blamed on|attributed to)\s+(?:the\s+)?$", re.I)
 _AGAINST = re.compile(r"\b(?:against|on|at|targeting|targeted|killing|killed|wounding|injuring|hit|of)\s+(?:the\s+|an?\s+|two\s+|three\s+|\d+\s+)?$", re.I)
@@ -122,6 +117,7 @@ class _Act:
     date: DateMention | None = None
     place: tuple[Span, bool] | None = None
     place_from_context: bool = False
+    date_reported: bool = False  # the date is only the report's ("police said today"): a later act date replaces it
 
     @property
     def paragraph(self) -> int:
@@ -144,6 +140,7 @@ class RuleExtractor:
         self.geocoder = geocoder  # used only to check that a phrase is a known place
         self.entities = entities  # an nlp.EntityFinder, or None to run on lexicons alone
         self.caseless_ner = caseless_ner  # run the (cased) model on lower-cased text too
+        self._reporting = _reporting_patterns(tuple(self.lexicon.event_types.raw.get("reporting_verbs") or ()))
 
     # ------------------------------------------------------------------ analysis
 
@@ -271,6 +268,22 @@ class RuleExtractor:
             claims=lx.claim.find(text, a, b),
         )
 
+    def _reporting_date(self, text: str, an: _Analysis, d: DateMention) -> bool:
+        """Whether ``d`` dates a statement rather than an act: it follows a verb of saying ("police
+        said today", "reported on Monday"), is the subject-side adverb of one ("judges today began
+        a strike"), or opens a sentence whose subject then reports ("In Lima today, sources
+        reported that ..."). The verbs are data (``reporting_verbs`` in the event_types codebook)."""
+        if self._reporting is None:
+            return False
+        before, direct, fronted = self._reporting
+        a, b = d.value.spans[0]
+        s = an.sentence
+        if before.search(text, max(s.start, a - 30), a) or direct.match(text, b, s.end):
+            return True
+        # "In Lima today, sources reported": only where no act was named before the date
+        # ("rebels killed two on Monday, police said" dates the killing)
+        return bool(fronted.match(text, b, s.end)) and not any(t.start < a for t in an.triggers)
+
     def _sentence_type(self, an: _Analysis, text: str) -> str | None:
         lx = self.lexicon
         if not an.triggers:
@@ -303,7 +316,7 @@ class RuleExtractor:
     def _new_context(self, act: _Act, an: _Analysis, text: str) -> bool:
         """True when the sentence names a different place or date than the act."""
         absolute = [d for d in an.dates if d.kind != "relative" and d.value.start is not None]
-        if act.date is not None and absolute:
+        if act.date is not None and absolute and not act.date_reported:
             if absolute[0].value.start != act.date.value.start:
                 return True
         if act.place is not None and an.places and not act.place_from_context:
@@ -319,6 +332,7 @@ class RuleExtractor:
         last_place: tuple[Span, bool] | None = None
         header_place: tuple[Span, bool] | None = None
         para_date: dict[int, DateMention] = {}
+        reported_dates: set[int] = set()  # ids of the report dates among last_date / para_date
         for an in analyses:
             s = an.sentence
             if s.is_header:
@@ -327,22 +341,25 @@ class RuleExtractor:
                     current = None
                 continue
             usable = [d for d in an.dates if d.value.start is not None]
+            sub = self._sentence_type(an, text)
             # "police reported today that ... on Monday, 4 August": the date of the report is not the
             # date of the act; prefer any other date the sentence gives
-            acts_dates = [d for d in usable if not _REPORTING.search(text, max(s.start, d.value.spans[0][0] - 30), d.value.spans[0][0])]
-            # "judges today began stoppages to protest the assassination of judge X the evening of
-            # 1 november": of the act's dates, the one nearest its trigger
-            trigger = next((t.start for t in an.strong), None)
-            if trigger is not None:
-                acts_dates.sort(key=lambda d: abs(d.value.spans[0][0] - trigger))
+            acts_dates = [d for d in usable if not self._reporting_date(text, an, d)]
+            # "the strikes today follow attacks in which buses were burned on 24 October": of the
+            # act's dates, the one nearest a trigger of the sentence's type (any trigger if none has it)
+            near = [t for t in an.strong if t.code == sub] or an.strong
+            if near:
+                acts_dates.sort(key=lambda d: min(_gap(d.value.spans[0], t.span) for t in near))
             usable = acts_dates + [d for d in usable if d not in acts_dates]
-            sub = self._sentence_type(an, text)
+            reported = {id(d) for d in usable if d not in acts_dates}
             if sub is None:
                 if current is not None and current.paragraph == s.paragraph and (an.counts or an.materiel):
                     current.analyses.append(an)
                 if usable:
                     last_date = usable[0]
                     para_date.setdefault(s.paragraph, usable[0])
+                    if id(usable[0]) in reported:
+                        reported_dates.add(id(usable[0]))
                 if an.places:
                     last_place = an.places[0]
                 continue
@@ -357,8 +374,10 @@ class RuleExtractor:
                 current.analyses.append(an)
                 if self.lexicon.priority.get(sub, 0) > self.lexicon.priority.get(current.sub_event_type, 0):
                     current.sub_event_type = sub
-                if current.date is None and usable:
-                    current.date = usable[0]
+                if (current.date is None or current.date_reported) and acts_dates:
+                    current.date, current.date_reported = acts_dates[0], False  # the act's own date
+                elif current.date is None and usable:
+                    current.date, current.date_reported = usable[0], True
                 if (current.place is None or current.place_from_context) and an.places:
                     current.place, current.place_from_context = an.places[0], False
             else:
@@ -368,10 +387,13 @@ class RuleExtractor:
                     else (header_place, True) if header_place else (None, False)
                 )
                 current = _Act(sub, [an], date, place, from_ctx)
+                current.date_reported = date is not None and (id(date) in reported or id(date) in reported_dates)
                 acts.append(current)
             if usable:
                 last_date = usable[0]
                 para_date.setdefault(s.paragraph, usable[0])
+                if id(usable[0]) in reported:
+                    reported_dates.add(id(usable[0]))
             if an.places:
                 last_place = an.places[0]
         return acts
@@ -602,8 +624,7 @@ class RuleExtractor:
 
     def extract(self, doc: Document) -> list[Incident]:
         text = doc.text
-        letters = [c for c in text[:5000] if c.isalpha()]
-        lowercase = bool(letters) and sum(c.isupper() for c in letters) < 0.02 * len(letters)
+        lowercase = is_caseless(text)
         dates = find_dates(text, published=doc.published, hijri_calendar=doc.hijri_calendar, day_first=doc.day_first)
         dl = dateline(text)
         if dl is not None:  # the dateline's date is when the report was filed, not when the act happened
@@ -627,6 +648,24 @@ class RuleExtractor:
 
 
 _fold = normalize_place  # place names are compared as the gazetteer keys them
+
+
+def _gap(a: Span, b: Span) -> int:
+    """Characters between two spans (0 when they touch or overlap)."""
+    return max(0, b[0] - a[1], a[0] - b[1])
+
+
+@functools.lru_cache(maxsize=8)
+def _reporting_patterns(verbs: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]] | None:
+    """(verb just before a date, verb just after it, ", subject verb" after a fronted date)."""
+    if not verbs:
+        return None
+    alt = "|".join(re.escape(v) for v in sorted(verbs, key=len, reverse=True))
+    return (
+        re.compile(rf"\b(?:{alt})\s+(?:on\s+)?$", re.I),
+        re.compile(rf"\s+(?:{alt})\b", re.I),
+        re.compile(rf"\s*,\s*(?:[\w'’.-]+\s+){{0,3}}?(?:{alt})\b", re.I),
+    )
 
 
 def _dateline_place(text: str, span: Span) -> Span:

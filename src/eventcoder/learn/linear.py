@@ -58,7 +58,7 @@ def fit(rows: list[list[str]], targets: dict[str, list[int]], c: float = 1.0, se
             continue
         clf = LogisticRegression(C=c, solver="liblinear", random_state=seed, max_iter=2000)
         clf.fit(x, y)
-        intercepts[label] = float(clf.intercept_[0])
+        intercepts[label] = round(float(clf.intercept_[0]), 6)  # last bits vary with the BLAS threads
         for name, w in zip(names, clf.coef_[0]):
             if abs(w) >= prune:
                 weights.setdefault(str(name), {})[label] = round(float(w), 4)
