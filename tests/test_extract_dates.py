@@ -1,0 +1,80 @@
+"""Which date the rules extractor gives an act when a report names several (extract.RuleExtractor)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from eventcoder.extract import RuleExtractor
+from eventcoder.records import Document
+
+PUBLISHED = dt.date(2021, 3, 10)  # a Wednesday
+
+
+@pytest.fixture(scope="module")
+def extractor():
+    return RuleExtractor()
+
+
+def act_dates(extractor, text: str) -> list[tuple[dt.date | None, str | None]]:
+    doc = Document(text=text, doc_id="t", published=PUBLISHED)
+    out = []
+    for inc in extractor.extract(doc):
+        span = inc.date.spans[0] if inc.date is not None and inc.date.spans else None
+        out.append((inc.date.start if inc.date else None, text[span[0] : span[1]] if span else None))
+    return out
+
+
+@pytest.mark.parametrize(
+    "text, day, words",
+    [
+        # the verb of saying comes first
+        ("Police said today that gunmen shot dead a farmer on 6 March.", dt.date(2021, 3, 6), "6 March"),
+        # the date sits before the verb of saying it belongs to
+        ("Teachers today began a strike to protest the assassination of a colleague the evening of 7 March.",
+         dt.date(2021, 3, 7), "7 March"),
+        # a fronted date whose sentence goes on with a reporting subject
+        ("In the capital today, local sources reported that a trader was kidnapped on 8 March.",
+         dt.date(2021, 3, 8), "8 March"),
+    ],
+)
+def test_a_date_attached_to_a_verb_of_saying_is_not_the_act_date(extractor, text, day, words):
+    assert act_dates(extractor, text)[0] == (day, words)
+
+
+def test_a_date_after_the_act_stays_with_the_act_even_before_a_reporting_clause(extractor):
+    text = "Gunmen shot dead a farmer yesterday, police said."
+    assert act_dates(extractor, text) == [(dt.date(2021, 3, 9), "yesterday")]
+
+
+def test_the_date_nearest_a_trigger_of_the_sentence_type_wins(extractor):
+    text = "The protests today follow riots in which rebels burned ten buses on 6 March."
+    dates = act_dates(extractor, text)
+    assert (dt.date(2021, 3, 6), "6 March") in dates
+    assert len(dates) == 1
+
+
+def test_a_report_date_gives_way_to_the_acts_own_date_in_a_later_sentence(extractor):
+    text = (
+        "The mayor insisted today on talks with the gunmen. "
+        "He spoke after the attack in which four people were killed, which rebels carried out yesterday."
+    )
+    assert act_dates(extractor, text) == [(dt.date(2021, 3, 9), "yesterday")]
+
+
+def test_a_report_date_is_kept_when_no_other_date_is_given(extractor):
+    text = "Police said today that gunmen shot dead a farmer."
+    assert act_dates(extractor, text) == [(PUBLISHED, "today")]
+
+
+def test_the_verbs_of_saying_come_from_the_codebook():
+    from eventcoder.lexicon import Lexicon
+
+    lexicon = Lexicon()
+    assert "announced" in lexicon.event_types.raw["reporting_verbs"]
+    raw = {k: v for k, v in lexicon.event_types.raw.items() if k != "reporting_verbs"}
+    lexicon.event_types = dataclasses.replace(lexicon.event_types, raw=raw)
+    text = "Police announced today that gunmen shot dead a farmer at dawn on 6 March."
+    assert act_dates(RuleExtractor(lexicon), text) == [(PUBLISHED, "today")]  # without the list: nearest the trigger
