@@ -2,7 +2,7 @@
 
 Prints documents per second (median of --repeat runs, start-up excluded and reported
 separately), peak resident memory, and the ratio against a baseline measured in the same
-run: the same pipeline without spaCy NER (lexicons and rules only).
+run: the same pipeline without spaCy NER.
 
     .venv/bin/python benchmarks/extract.py                 # MUC-4 dev texts from ../shared
     .venv/bin/python benchmarks/extract.py --samples       # the bundled sample reports
@@ -32,7 +32,7 @@ def load_docs(samples: bool, limit: int | None) -> list[Document]:
     return docs[:limit] if limit else docs
 
 
-def measure(config: PipelineConfig, docs: list[Document], repeat: int) -> tuple[float, float]:
+def measure(config: PipelineConfig, docs: list[Document], repeat: int) -> tuple[float, float, str]:
     started = time.perf_counter()
     pipeline = Pipeline(config)
     pipeline.process(Document(text="Gunmen attacked a bus in Mosul on 3 May 2017."))  # loads everything lazy
@@ -43,7 +43,7 @@ def measure(config: PipelineConfig, docs: list[Document], repeat: int) -> tuple[
         for doc in docs:
             pipeline.process(doc)
         rates.append(len(docs) / (time.perf_counter() - t))
-    return startup, statistics.median(rates)
+    return startup, statistics.median(rates), pipeline.name
 
 
 def main() -> None:
@@ -54,12 +54,13 @@ def main() -> None:
     args = ap.parse_args()
     docs = load_docs(args.samples, args.limit)
     words = sum(len(d.text.split()) for d in docs)
-    base_start, base_rate = measure(PipelineConfig(ner=False), docs, args.repeat)
-    full_start, full_rate = measure(PipelineConfig(), docs, args.repeat)
+    base_start, base_rate, _ = measure(PipelineConfig(ner=False), docs, args.repeat)
+    full_start, full_rate, name = measure(PipelineConfig(), docs, args.repeat)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"documents: {len(docs)} ({words / len(docs):.0f} words each on average)")
-    print(f"baseline (rules, no NER): {base_rate:7.1f} docs/s  start-up {base_start:.1f} s")
-    print(f"full pipeline (rules.v1): {full_rate:7.1f} docs/s  start-up {full_start:.1f} s")
+    for label, rate, start in (("baseline (no NER):", base_rate, base_start),
+                               (f"full pipeline ({name}):", full_rate, full_start)):
+        print(f"{label:28} {rate:7.1f} docs/s  start-up {start:.1f} s")
     print(f"ratio full/baseline: {full_rate / base_rate:.2f}")
     print(f"peak memory (RSS): {peak_mb:.0f} MB")
 
