@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from .records import Span
 
-_PARA = re.compile(r"\n[ \t]*\n\s*")
+PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 # A sentence ends at . ! ? (optionally followed by a closing quote or bracket) then whitespace,
 # unless the word before the stop is a known abbreviation or a single letter (u.s., j. smith).
 _STOP = re.compile(r"[.!?][\"'”’)\]]*\s+")
@@ -72,8 +72,8 @@ def is_caseless(text: str) -> bool:
 def segment(text: str) -> list[Sentence]:
     """Sentences in document order. Short title-like lines become header sentences."""
     out: list[Sentence] = []
-    para_starts = [0] + [m.end() for m in _PARA.finditer(text)]
-    para_ends = [m.start() for m in _PARA.finditer(text)] + [len(text)]
+    para_starts = [0] + [m.end() for m in PARAGRAPH_BREAK.finditer(text)]
+    para_ends = [m.start() for m in PARAGRAPH_BREAK.finditer(text)] + [len(text)]
     for p, (ps, pe) in enumerate(zip(para_starts, para_ends)):
         pos = ps
         # leading header lines of a paragraph ("Wilayat al-Khayr\nOn the 7th of ...")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-import re
 import json
 from functools import cached_property
 from importlib import resources
@@ -23,7 +22,7 @@ from pathlib import Path
 
 from ..lexicon import Lexicon
 from ..records import Actor, ActorKind, Coding, Document, Incident, Target, TargetKind, Weapon
-from ..segment import is_caseless, segment
+from ..segment import PARAGRAPH_BREAK, is_caseless, segment
 from .assemble import PERPETRATOR_ROLES, TYPES, Entity, entities
 from .docfeatures import document_features
 from .linear import LinearModel
@@ -31,7 +30,6 @@ from .tagger import RoleTagger
 from .tokens import sentences
 
 DEFAULT_MODEL = "muc4-crf.v1"
-_PARAGRAPH = re.compile(r"\n[ \t]*\n")
 
 
 def default_model_dir() -> Path:
@@ -117,7 +115,7 @@ class LearnedStage:
         assigned: dict[int, list[Entity]] = {i: [] for i in skeleton}
         for e in ents:
             assigned[_nearest(out, skeleton, [e])].append(e)
-        breaks = [m.start() for m in _PARAGRAPH.finditer(doc.text)]
+        breaks = [m.start() for m in PARAGRAPH_BREAK.finditer(doc.text)]
         for i in skeleton:
             mine = assigned[i]
             if not any(e.role in PERPETRATOR_ROLES for e in mine) and not out[i].perpetrators:
