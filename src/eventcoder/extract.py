@@ -44,6 +44,7 @@ from .records import (
     LocationPrecision,
     Materiel,
     PlaceCandidate,
+    Qualifier,
     SourceKind,
     Span,
     Stance,
@@ -491,12 +492,20 @@ class RuleExtractor:
         return list(out.values())
 
     def _counts(self, act: _Act) -> tuple[Count | None, Count | None, Count | None]:
+        """The act's figures, merged without summing. Zeros carry over between kinds: "there
+        were no casualties" says nobody was killed and nobody was injured, and "no one was
+        hurt" with no death mentioned in the act says nobody was killed either (a report
+        names its dead before it says the rest were unhurt)."""
         mentions = [c for an in act.analyses for c in an.counts if c.side != "attackers"]
-        return (
-            merge_counts(mentions, "killed"),
-            merge_counts(mentions, "injured"),
-            merge_counts(mentions, "killed_or_injured"),
-        )
+        killed = merge_counts(mentions, "killed")
+        injured = merge_counts(mentions, "injured")
+        combined = merge_counts(mentions, "killed_or_injured")
+        if _nobody(combined):
+            killed = killed or combined
+            injured = injured or combined
+        if killed is None and _nobody(injured) and combined is None:
+            killed = injured
+        return killed, injured, combined
 
     def _date(self, act: _Act) -> DateValue | None:
         return act.date.value if act.date is not None else None
@@ -648,6 +657,11 @@ class RuleExtractor:
 
 
 _fold = normalize_place  # place names are compared as the gazetteer keys them
+
+
+def _nobody(count: Count | None) -> bool:
+    """A count that says exactly nobody ("no one was hurt", "there were no casualties")."""
+    return count is not None and count.low == 0 and count.high == 0 and count.qualifier == Qualifier.EXACT
 
 
 def _gap(a: Span, b: Span) -> int:

@@ -1,0 +1,60 @@
+"""Which figures the rules extractor gives an act (extract.RuleExtractor._counts): zeros said
+of one kind carry over to the others."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from eventcoder.extract import RuleExtractor
+from eventcoder.records import Document
+
+PUBLISHED = dt.date(2021, 3, 10)
+
+
+@pytest.fixture(scope="module")
+def extractor():
+    return RuleExtractor()
+
+
+def figures(extractor, text: str) -> tuple:
+    (inc,) = extractor.extract(Document(text=text, doc_id="t", published=PUBLISHED))
+
+    def pair(c):
+        return None if c is None else (c.low, c.high)
+
+    return pair(inc.fatalities), pair(inc.injuries), pair(inc.killed_or_injured)
+
+
+def test_no_casualties_means_nobody_killed_and_nobody_injured(extractor):
+    text = "A bomb exploded outside the town hall on Monday. There were no casualties."
+    assert figures(extractor, text) == ((0, 0), (0, 0), (0, 0))
+
+
+def test_a_figure_of_one_kind_wins_over_a_zero_of_the_combined_kind(extractor):
+    text = "Rebels attacked the village on Monday, wounding three farmers. No other casualties were reported."
+    assert figures(extractor, text)[:2] == ((0, 0), (3, 3))
+
+
+def test_nobody_hurt_without_a_death_means_nobody_killed(extractor):
+    text = "A bomb damaged the bank on Monday. No one was hurt."
+    assert figures(extractor, text) == ((0, 0), (0, 0), None)
+
+
+def test_nobody_hurt_does_not_undo_the_dead(extractor):
+    text = "A bomb killed two guards outside the bank on Monday. No one else was hurt."
+    assert figures(extractor, text)[:2] == ((2, 2), (0, 0))
+
+
+@pytest.mark.parametrize(
+    "text, killed",
+    [
+        ("Gunmen murdered two farmers near the market on Monday.", 2),
+        ("Three teachers were shot to death in the square on Monday.", 3),
+        ("The council condemned the assassination of four judges on Monday.", 4),
+        ("The corpses of five herders were found on Monday after the raid.", 5),
+    ],
+)
+def test_murder_words_give_the_dead(extractor, text, killed):
+    assert figures(extractor, text)[0] == (killed, killed)
