@@ -129,6 +129,10 @@ def render_report(report: dict[str, Any]) -> None:
                 continue
             t.add_row(metric if bucket == "micro" else "", bucket, f"{v['p']:.2f}", f"{v['r']:.2f}", f"{v['f1']:.2f}")
     console.print(t)
+    if report["rejected"]:
+        console.print(f"[bold red]{report['rejected']} documents were rejected[/bold red] (scored as predicting "
+                      "nothing): the extractor failed on them; rerun with --format json for the count, "
+                      "and code them with `eventcoder extract` to see why.")
     console.print(
         f"{report['templates_predicted']} templates predicted, {report['templates_gold']} in the gold; "
         f"{report['docs_per_second']} documents/s ({report['seconds']} s, start-up included)."
