@@ -21,7 +21,8 @@ import sys
 import time
 from typing import Any
 
-ROLES = ("PerpInd", "PerpOrg", "Target", "Victim", "Weapon")
+from eventcoder.muc4.data import ROLES
+
 METRICS = (("GTT", "gtt"), ("CEAF-REE", "ceaf_ree"), ("CEAF-RME", "ceaf_rme_phi_subset"))
 EXTRACTORS = ("rules", "learned")  # baseline first
 APPROACHES = ("typesplit",)  # the same model, templates assembled the other way (scores only)
@@ -36,7 +37,6 @@ def typesplit_report(data_dir: str | None, limit: int | None) -> dict[str, Any]:
     from eventcoder.learn.assemble import assemble
     from eventcoder.learn.docfeatures import document_features
     from eventcoder.learn.tokens import sentences
-    from eventcoder.learn.tagger import ROLES as TAGGER_ROLES
     from eventcoder.muc4.data import load_split
     from eventcoder.muc4.evaluate import muc4_document
     from eventcoder.muc4.metrics import score_ceaf_ree, score_ceaf_rme, score_gtt
@@ -54,7 +54,7 @@ def typesplit_report(data_dir: str | None, limit: int | None) -> dict[str, Any]:
             document_features(doc.text, sents, doc.published, rules.process(doc).incidents, lexicon))
         templates = assemble(doc.text, sents, stage.tagger.tag(doc.text, sents), probs, lexicon, relevance=stage.relevance)
         predictions[d.docid] = [{"incident_type": t.incident_type,
-                                 **{r: [[doc.text[e.first.start:e.first.end]] for e in t.role(r)] for r in TAGGER_ROLES}}
+                                 **{r: [[doc.text[e.first.start:e.first.end]] for e in t.role(r)] for r in ROLES}}
                                 for t in templates]
     gtt, ree, rme = score_gtt(docs, predictions), score_ceaf_ree(docs, predictions), score_ceaf_rme(docs, predictions)
 

@@ -55,7 +55,8 @@ from typing import Any
 
 import numpy as np
 
-ROLES = ("PerpInd", "PerpOrg", "Target", "Victim", "Weapon")
+from eventcoder.muc4.data import ROLES
+
 LABELS = ("O", *(f"{p}-{r}" for r in ROLES for p in ("B", "I")))
 LABEL_ID = {lab: i for i, lab in enumerate(LABELS)}
 METRICS = (("GTT", "gtt"), ("CEAF-REE", "ceaf_ree"), ("CEAF-RME", "ceaf_rme_phi_subset"))

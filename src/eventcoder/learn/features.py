@@ -8,6 +8,7 @@ trigger) and where the sentence sits in the document.
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from ..lexicon import Lexicon
@@ -35,8 +36,6 @@ def _lexicon_tags(text: str, sent: list[Token], lexicon: Lexicon) -> list[list[s
         return tags
     a, b = sent[0].start, sent[-1].end
     starts = [t.start for t in sent]
-    import bisect
-
     def mark(hits, name):
         for h in hits:
             i = bisect.bisect_left(starts, h.start)

@@ -14,7 +14,6 @@ from ..lexicon import Lexicon
 from .features import sentence_features
 from .tokens import Token
 
-ROLES = ("PerpInd", "PerpOrg", "Target", "Victim", "Weapon")
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,15 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from ..lexicon import Lexicon
+from ..muc4.data import ROLES
 from ..records import Incident
 from .assemble import TYPES
 from .docfeatures import document_features
 from .features import sentence_features
 from .linear import fit
-from .tagger import ROLES
+from .stage import DEFAULT_MODEL
 from .tokens import Token, sentences, tokenize
 
-MODEL_VERSION = "muc4-crf.v1"
+MODEL_VERSION = DEFAULT_MODEL  # the name a full training gives its model
 CRF_PARAMS = {"c1": 0.05, "c2": 0.01, "max_iterations": 150, "feature.possible_transitions": True}
 DOC_C = 0.5
 

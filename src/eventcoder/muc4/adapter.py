@@ -12,7 +12,7 @@ from typing import Any, Iterable
 from ..lexicon import Lexicon
 from ..records import ActorKind, Incident, TargetKind
 
-ROLES = ("PerpInd", "PerpOrg", "Target", "Victim", "Weapon")
+from .data import ROLES
 
 
 def _entity(text: str, spans) -> list[str]:
