@@ -299,6 +299,81 @@ class Rejected:
 
 
 # --------------------------------------------------------------------------
+# Events: one incident as several sources report it (eventcoder.link)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A figure across sources, as UCDP gives it: a best estimate within a low-high range.
+
+    Built from the sources' own counts, never by adding them up. None where no source gives one.
+    """
+
+    best: int | None
+    low: int | None
+    high: int | None
+
+
+@dataclass(frozen=True)
+class SourceView:
+    """What one source's incident record says about an event, kept side by side with the others."""
+
+    incident_id: str
+    doc_id: str
+    source: str
+    source_kind: SourceKind
+    stance: Stance
+    claimed_by: str | None = None
+    fatalities: Count | None = None
+    injuries: Count | None = None
+    killed_or_injured: Count | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    """Why two incident records were judged to report the same event."""
+
+    incident_a: str  # the smaller incident_id of the pair
+    incident_b: str
+    score: float
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Event:
+    """One incident reported by one or more sources: a group of linked incident records.
+
+    ``event_id`` is derived from the smallest member ``incident_id``, so it is stable across
+    reruns and input orders while that member stays in the event.
+    """
+
+    incident_ids: tuple[str, ...]  # sorted
+    event_type: str
+    sub_event_type: str
+    date: DateValue | None = None
+    location: Location | None = None
+    fatalities: Estimate | None = None
+    injuries: Estimate | None = None
+    sources: tuple[SourceView, ...] = ()  # one per member incident, in incident_ids order
+    links: tuple[Link, ...] = ()
+    claimed: bool = False  # at least one member is a claim (stance: claimed)
+    reported: bool = False  # at least one member is an independent report (stance: reported)
+    linker: str = ""  # name and version of the linker, e.g. "link.v1"
+    event_id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.event_id and self.incident_ids:
+            object.__setattr__(self, "event_id", "evt-" + content_hash(min(self.incident_ids)))
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Event":
+        return from_dict(cls, data)
+
+
+# --------------------------------------------------------------------------
 # The serialization pair
 
 
