@@ -1,4 +1,5 @@
-"""The SQLite store: upserts, round trips, verbatim text, rejected records, runs."""
+"""The store on both backends (SQLite, PostgreSQL): upserts, round trips, verbatim text, rejected
+records, runs. Tests that take ``store`` run once per backend (``store_url`` in conftest.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import pickle
 import sqlite3
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from eventcoder.errors import ConfigError, StoreError
 from eventcoder.records import (
@@ -20,7 +23,7 @@ from eventcoder.records import (
     Rejected,
     Stance,
 )
-from eventcoder.store import MIGRATIONS, SCHEMA_VERSION, Store
+from eventcoder.store import MIGRATIONS, SCHEMA_VERSION, SQLiteStore, Store, open_store, resolve_path
 from factories import make_document, make_incident, span
 
 # evidence of a second incident in the same document (a different id)
@@ -28,9 +31,12 @@ LATER = ((60, 100),)
 
 
 @pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "t.db") as s:
+def store(store_url):
+    with Store(store_url) as s:
         yield s
+
+
+EMPTY = {"documents": 0, "incidents": 0, "rejected": 0, "runs": 0, "events": 0}
 
 
 def test_schema_and_pragmas(tmp_path):
@@ -39,12 +45,13 @@ def test_schema_and_pragmas(tmp_path):
     conn = sqlite3.connect(path)
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"documents", "incidents", "rejected", "runs", "meta"} <= tables
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == len(MIGRATIONS) == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == len(MIGRATIONS) == 2
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "1"
+    assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "2"
+    assert {"codings", "corrections", "events", "event_members"} <= tables
     conn.close()
     with Store(path) as again:  # reopening does not migrate twice
-        assert again.schema_version == 1
+        assert again.schema_version == 2
         assert again._db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
 
 
@@ -52,8 +59,11 @@ def test_urls(tmp_path):
     with Store(f"sqlite:///{tmp_path}/u.db") as s:
         s.put_document(make_document())
     assert (tmp_path / "u.db").exists()
-    with pytest.raises(ConfigError, match="not supported yet; use a SQLite path"):
-        Store("postgresql://user@localhost/events")
+    with pytest.raises(ConfigError, match="not supported"):
+        Store("mysql://user@localhost/events")
+    with pytest.raises(ConfigError, match="do not name a SQLite file"):
+        resolve_path("postgresql://user@localhost/events")
+    assert isinstance(Store(tmp_path / "plain.db"), SQLiteStore)
 
 
 def test_not_a_store(tmp_path):
@@ -113,14 +123,18 @@ def test_incident_round_trip(store):
     assert isinstance(back[0].location.lat, float)
     assert list(store.incidents()) == back
     query = (
-        "SELECT date_start, country, lat, fatalities_low, injuries_high, stance FROM incidents WHERE incident_id = ?"
+        "SELECT CAST(date_start AS TEXT), country, lat, fatalities_low, injuries_high, stance, extractor, corrected"
+        " FROM incidents WHERE incident_id = ?"
     )
-    assert store._db.execute(query, (inc.incident_id,)).fetchone() == ("2024-03-05", "IQ", 33.75, 7, 15, "reported")
-    assert store._db.execute(query, (combined.incident_id,)).fetchone() == (
-        "2024-03-01", None, None, None, None, "claimed")
+    assert store._query(query, (inc.incident_id,)) == [("2024-03-05", "IQ", 33.75, 7, 15, "reported", "rules.v1", 0)]
+    assert store._query(query, (combined.incident_id,)) == [
+        ("2024-03-01", None, None, None, None, "claimed", "rules.v1", 0)]
+    assert store._query(query, (bare.incident_id,))[0][6] == ""  # no coding: '' stands for None
     assert json.loads(
-        store._db.execute("SELECT record FROM incidents WHERE incident_id = ?", (inc.incident_id,)).fetchone()[0]
+        store._query("SELECT record FROM incidents WHERE incident_id = ?", (inc.incident_id,))[0][0]
     ) == inc.to_dict()
+    assert store.incident(inc.incident_id) == inc
+    assert store.incident("inc-nope") is None
 
 
 def test_rerun_upserts_without_duplicates(store):
@@ -137,7 +151,8 @@ def test_rerun_upserts_without_duplicates(store):
     # re-putting the document keeps its incidents
     store.put_document(doc)
     assert store.counts()["incidents"] == 1
-    store.put_incidents(doc.doc_id, [])
+    # the same extractor finds nothing now: its incidents go
+    store.put_incidents(doc.doc_id, [], extractor="rules.v1")
     assert store.counts()["incidents"] == 0
 
 
@@ -146,7 +161,7 @@ def test_incidents_are_per_document(store):
     for d in (a, b):
         store.put_document(d)
         store.put_incidents(d.doc_id, [make_incident(d.doc_id)])
-    store.put_incidents(a.doc_id, [])
+    store.put_incidents(a.doc_id, [], extractor="rules.v1")
     assert [i.doc_id for i in store.incidents()] == [b.doc_id]
     assert list(store.incidents(a.doc_id)) == []
 
@@ -179,7 +194,7 @@ def test_transaction_groups_writes(store):
             store.put_document(doc)
             store.put_incidents(doc.doc_id, [make_incident(doc.doc_id)])
             raise RuntimeError("extractor crashed")
-    assert store.counts() == {"documents": 0, "incidents": 0, "rejected": 0, "runs": 0}
+    assert store.counts() == EMPTY
     with store.transaction():
         store.put_document(doc)
         store.put_incidents(doc.doc_id, [make_incident(doc.doc_id)])
@@ -210,7 +225,7 @@ def test_sql_injection_text_is_stored_verbatim(store, payload):
     assert store.document(safe_id).text == payload
     assert list(store.incidents(doc.doc_id)) == [inc]
     assert next(store.rejected()).detail == payload
-    assert store.counts() == {"documents": 2, "incidents": 1, "rejected": 1, "runs": 0}
+    assert store.counts() == {**EMPTY, "documents": 2, "incidents": 1, "rejected": 1}
 
 
 def test_rejected_upsert_and_counts(store):
@@ -232,7 +247,7 @@ def test_rejected_upsert_and_counts(store):
 def test_runs(store):
     run = store.start_run(["eventcoder", "run", "my file.jsonl", "--db", "x.db"])
     store.finish_run(run, {"documents": 3, "rejected": 1})
-    row = store._db.execute("SELECT started, finished, command, counts FROM runs WHERE id = ?", (run,)).fetchone()
+    (row,) = store._query("SELECT started, finished, command, counts FROM runs WHERE id = ?", (run,))
     assert row[0] and row[1]
     assert row[2] == "eventcoder run 'my file.jsonl' --db x.db"
     assert json.loads(row[3]) == {"documents": 3, "rejected": 1}
@@ -243,7 +258,10 @@ def test_runs(store):
 
 
 def test_iteration_pages_and_interleaved_writes(store, monkeypatch):
-    monkeypatch.setattr("eventcoder.store._PAGE", 3)
+    monkeypatch.setattr(store, "_page_size", 3)
+    reads = []
+    real = store._exec
+    monkeypatch.setattr(store, "_exec", lambda sql, params=(): reads.append(params) or real(sql, params))
     docs = [make_document(f"Report {i}.") for i in range(10)]
     for d in docs:
         store.put_document(d)
@@ -252,13 +270,16 @@ def test_iteration_pages_and_interleaved_writes(store, monkeypatch):
         seen.append(d)
         store.put_incidents(d.doc_id, [make_incident(d.doc_id)])  # writing while reading
     assert seen == docs
+    assert [p[-1] for p in reads if p and p[-1] == 3]  # read in pages of 3 rows
     assert len(list(store.incidents())) == 10
+    assert len(list(store.incidents(all_versions=True))) == 10
 
 
-def test_closed_store_and_pickle(tmp_path):
-    s = Store(tmp_path / "p.db")
+def test_closed_store_and_pickle(store_url):
+    s = open_store(store_url)
     s.put_document(make_document())
     clone = pickle.loads(pickle.dumps(s))
+    assert type(clone) is type(s) and clone is not s
     assert clone.counts()["documents"] == 1
     clone.close()
     s.close()
@@ -267,3 +288,21 @@ def test_closed_store_and_pickle(tmp_path):
         s.counts()
     with pytest.raises(TypeError):
         pickle.dumps(Store(":memory:"))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    text=st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=200),
+    title=st.one_of(st.none(), st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)),
+)
+def test_any_text_round_trips(store, text, title):
+    """Every character (NUL included, which PostgreSQL text columns cannot hold) comes back as it went in."""
+    doc = make_document(text=text, title=title, source="src\x00" + text[:5])
+    inc = make_incident(doc.doc_id, source=doc.source, event_type=text[:20] or "x")
+    store.put_document(doc)
+    store.put_incidents(doc.doc_id, [inc])
+    store.put_rejected(Rejected("ingest", "E105", text, origin=text[:10], doc_id=doc.doc_id, text_preview=text))
+    assert store.document(doc.doc_id) == doc
+    assert list(store.incidents(doc.doc_id)) == [inc]
+    assert Rejected("ingest", "E105", text, origin=text[:10], doc_id=doc.doc_id, text_preview=text) in list(
+        store.rejected())

@@ -433,3 +433,35 @@ def from_dict(cls: type, data: dict[str, Any]) -> Any:
             kwargs[f.name] = _convert(hints[f.name], data[f.name])
     return cls(**kwargs)
 
+
+
+# --------------------------------------------------------------------------
+# Corrections: what a person changed in a stored record (eventcoder.store)
+
+
+@dataclass(frozen=True)
+class Correction:
+    """One field of one incident changed by a person: the audit trail of a review.
+
+    ``old`` and ``new`` are the field's JSON-ready values (as :func:`to_dict` writes them);
+    ``at`` is when the change was stored (UTC).
+    """
+
+    id: int
+    incident_id: str
+    field: str
+    old: Any
+    new: Any
+    who: str
+    at: dt.datetime
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Correction":
+        data = dict(data)
+        if isinstance(data.get("at"), str):
+            data["at"] = dt.datetime.fromisoformat(data["at"])
+        return from_dict(cls, data)
