@@ -6,17 +6,23 @@
 The public API is what this module exports; the CLI is a thin layer over it.
 """
 
+from .compare import ComparisonRow, compare_claims
 from .errors import ConfigError, EventcoderError, InputError
+from .export import ExportFilter, export
+from .link import LinkConfig, link_incidents, load_link_config
 from .pipeline import Pipeline, PipelineConfig, Result, Summary, extract, pipe
 from .records import (
     Actor,
     Count,
     DateValue,
     Document,
+    Estimate,
+    Event,
     Incident,
     Location,
     Materiel,
     Rejected,
+    SourceView,
     Target,
     Weapon,
     from_dict,
@@ -26,7 +32,8 @@ from .records import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "Actor", "ConfigError", "Count", "DateValue", "Document", "EventcoderError", "Incident", "InputError",
-    "Location", "Materiel", "Pipeline", "PipelineConfig", "Rejected", "Result", "Summary", "Target", "Weapon",
-    "extract", "from_dict", "pipe", "to_dict",
+    "Actor", "ComparisonRow", "ConfigError", "Count", "DateValue", "Document", "Estimate", "Event",
+    "EventcoderError", "ExportFilter", "Incident", "InputError", "LinkConfig", "Location", "Materiel", "Pipeline",
+    "PipelineConfig", "Rejected", "Result", "SourceView", "Summary", "Target", "Weapon", "compare_claims", "export",
+    "extract", "from_dict", "link_incidents", "load_link_config", "pipe", "to_dict",
 ]

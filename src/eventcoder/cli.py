@@ -38,7 +38,7 @@ def cli() -> None:
               help="Unit of analysis: one record per act, or ACLED-style same-day same-place merging.")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "table"]), default="jsonl", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write records here (default: standard output).")
-@click.option("--db", default="eventcoder.db", show_default=True, help="SQLite database to store documents and incidents in.")
+@click.option("--db", default="eventcoder.db", show_default=True, help="Store: a SQLite file, or a postgresql://user@host/db URL (the postgres extra).")
 @click.option("--codebook", "codebooks", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Your own codebook YAML; it replaces the packaged codebook of the same name (repeatable).")
 @click.option("--places", "overlays", multiple=True, type=click.Path(exists=True, dir_okay=False),
@@ -91,7 +91,7 @@ def extract(paths, samples, published, source, source_kind, hijri_calendar, mont
             else:
                 with store.transaction():
                     store.put_document(result.document)
-                    store.put_incidents(result.document.doc_id, result.incidents)
+                    store.put_incidents(result.document.doc_id, result.incidents, extractor=pipeline.name)
                 incidents.extend(result.incidents)
             if bar:
                 bar.update(task, advance=1, description=f"coding: {summary.incidents} incidents, {summary.rejected} rejected")
@@ -284,9 +284,12 @@ def codebook_explain(code):
 
 
 def _register() -> None:
+    from .export_cli import export
     from .gazetteer_cli import gazetteer
+    from .link_cli import compare, link
 
-    cli.add_command(gazetteer)
+    for command in (gazetteer, link, compare, export):
+        cli.add_command(command)
 
 
 _register()
