@@ -1,5 +1,5 @@
 # Two commands on a fresh machine (Python 3.11+, pip, make):
-#   make run    code the bundled sample reports into eventcoder.db and print them
+#   make run    code the bundled sample reports into eventcoder.db, print them, link reports of one event
 #   make test   run the test suite
 # Both create .venv/ in the repository root and install the pinned dependencies once.
 
@@ -19,6 +19,7 @@ $(STAMP): pyproject.toml requirements.lock
 
 run: $(STAMP)
 	$(VENV)/bin/eventcoder extract --samples --db eventcoder.db --out out/samples.jsonl
+	$(VENV)/bin/eventcoder link --db eventcoder.db
 
 test: $(STAMP)
 	$(PY) -m pytest -q

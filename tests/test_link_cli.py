@@ -98,3 +98,19 @@ def test_compare_without_events_says_what_to_do(db):
     result = CliRunner().invoke(compare, ["--db", db])
     assert result.exit_code == 2
     assert "no events" in result.output and "eventcoder link" in result.output
+
+
+def test_evaluate_links_scores_each_split_and_refuses_an_unknown_one():
+    from eventcoder.cli import cli
+
+    runner = CliRunner()
+    res = runner.invoke(cli, ["evaluate", "links", "--pairs", str(CORPUS), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    reports = {r["split"]: r for r in json.loads(res.output)}
+    assert set(reports) == {p.split for p in load_pair_corpus(CORPUS)}
+    for r in reports.values():
+        assert r["tp"] + r["fp"] + r["fn"] + r["tn"] == r["pairs"]
+    table = runner.invoke(cli, ["evaluate", "links", "--pairs", str(CORPUS), "--split", "test"])
+    assert table.exit_code == 0 and table.output.startswith("test: ")
+    bad = runner.invoke(cli, ["evaluate", "links", "--pairs", str(CORPUS), "--split", "nope"])
+    assert bad.exit_code != 0 and "no pairs of split 'nope'" in bad.output

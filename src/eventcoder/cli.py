@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .errors import EventcoderError
+from .errors import ConfigError, EventcoderError
 
 SOURCE_KINDS = ["news", "ngo", "official", "claim", "unknown"]
 
@@ -239,6 +239,39 @@ def evaluate_samples_cmd(expected_dir, fmt, show_mismatches):
     if show_mismatches:
         for line in score.mismatches:
             click.echo(line)
+
+
+@evaluate.command("links")
+@click.option("--pairs", "pairs_file", type=click.Path(dir_okay=False), default="tests/data/link_pairs.yaml", show_default=True,
+              help="A labelled pair corpus (the shape of tests/data/link_pairs.yaml).")
+@click.option("--split", "splits", multiple=True, help="Score only this split of the corpus (repeatable; default: each split).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Your own linker config (the shape of data/link.yaml).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def evaluate_links_cmd(pairs_file, splits, config_file, fmt):
+    """The linker's same-event decision on labelled pairs: precision, recall, F1, and every miss."""
+    from .link import load_link_config, load_pair_corpus, score_pairs
+
+    try:
+        config = load_link_config(config_file)
+        pairs = load_pair_corpus(pairs_file)
+    except EventcoderError as exc:
+        _fail(exc)
+    known = list(dict.fromkeys(p.split for p in pairs))
+    unknown = [name for name in splits if name not in known]
+    if unknown:
+        _fail(ConfigError(f"no pairs of split {', '.join(map(repr, unknown))} in {pairs_file}",
+                          fix=f"use one of: {', '.join(known)}"))
+    names = list(splits) or known
+    reports = [score_pairs(pairs, config, split=name) for name in names]
+    if fmt == "json":
+        click.echo(json.dumps(reports, indent=2))
+        return
+    for r in reports:
+        click.echo(f"{r['split']}: {r['pairs']} pairs ({r['positive']} same): P {r['precision']:.3f} R {r['recall']:.3f} "
+                   f"F1 {r['f1']:.3f} (tp {r['tp']}, fp {r['fp']}, fn {r['fn']}, tn {r['tn']}; {r['linker']} {r['config_version']})")
+        for m in r["misses"]:
+            click.echo(f"  miss {m['id']}: labelled {'same' if m['same'] else 'different'}, score {m['score']}: "
+                       f"{'; '.join(m['reasons'])} ({m['why']})")
 
 
 @cli.group()

@@ -797,12 +797,3 @@ def score_pairs(corpus: str | Path | Sequence[LabeledPair], config: LinkConfig |
     return {"split": split or "all", "pairs": len(pairs), "positive": tp + fn, "tp": tp, "fp": fp, "fn": fn, "tn": tn,
             "precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4), "misses": misses,
             "linker": linker.config.linker, "config_version": linker.config.version}
-
-
-if __name__ == "__main__":  # pragma: no cover - python -m eventcoder.link [corpus] [split]
-    import json
-    import sys
-
-    corpus_path = sys.argv[1] if len(sys.argv) > 1 else "tests/data/link_pairs.yaml"
-    for name in (sys.argv[2:] or ["dev", "test"]):
-        print(json.dumps(score_pairs(corpus_path, split=name), indent=1))
