@@ -55,6 +55,13 @@ def test_pair_f1_on_test_half():
     assert result["f1"] >= 0.85, result["misses"]
 
 
+def test_pair_f1_on_the_blind_pairs():
+    # written by a coder who had not read the linker or the other pairs; never tuned on
+    result = score_pairs(CORPUS.parent / "link_pairs_blind.yaml", split="blind")
+    assert result["pairs"] >= 40 and 15 <= result["positive"] <= 25
+    assert result["f1"] >= 0.85, result["misses"]
+
+
 def test_pair_f1_on_dev_half():
     assert score_pairs(CORPUS, split="dev")["f1"] >= 0.85
 

@@ -242,24 +242,25 @@ def evaluate_samples_cmd(expected_dir, fmt, show_mismatches):
 
 
 @evaluate.command("links")
-@click.option("--pairs", "pairs_file", type=click.Path(dir_okay=False), default="tests/data/link_pairs.yaml", show_default=True,
-              help="A labelled pair corpus (the shape of tests/data/link_pairs.yaml).")
+@click.option("--pairs", "pairs_files", type=click.Path(dir_okay=False), multiple=True,
+              default=("tests/data/link_pairs.yaml", "tests/data/link_pairs_blind.yaml"), show_default=True,
+              help="A labelled pair corpus (the shape of tests/data/link_pairs.yaml); repeatable.")
 @click.option("--split", "splits", multiple=True, help="Score only this split of the corpus (repeatable; default: each split).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Your own linker config (the shape of data/link.yaml).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-def evaluate_links_cmd(pairs_file, splits, config_file, fmt):
+def evaluate_links_cmd(pairs_files, splits, config_file, fmt):
     """The linker's same-event decision on labelled pairs: precision, recall, F1, and every miss."""
     from .link import load_link_config, load_pair_corpus, score_pairs
 
     try:
         config = load_link_config(config_file)
-        pairs = load_pair_corpus(pairs_file)
+        pairs = [pair for path in pairs_files for pair in load_pair_corpus(path)]
     except EventcoderError as exc:
         _fail(exc)
     known = list(dict.fromkeys(p.split for p in pairs))
     unknown = [name for name in splits if name not in known]
     if unknown:
-        _fail(ConfigError(f"no pairs of split {', '.join(map(repr, unknown))} in {pairs_file}",
+        _fail(ConfigError(f"no pairs of split {', '.join(map(repr, unknown))} in {', '.join(pairs_files)}",
                           fix=f"use one of: {', '.join(known)}"))
     names = list(splits) or known
     reports = [score_pairs(pairs, config, split=name) for name in names]
