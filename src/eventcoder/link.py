@@ -20,6 +20,16 @@ Pipeline stage ``link``: incident records in, :class:`~eventcoder.records.Event`
 4. **Events.** Every source's figures are kept side by side (:class:`SourceView`); the event's
    fatalities and injuries are UCDP-style estimates (see :func:`estimate`), never a sum.
 
+**A person's decisions win over scores.** ``constraints`` (:class:`LinkConstraint`, stored with
+``Store.add_link_constraint``) say that two records are one event (``must``) or never are
+(``cannot``). Musts are applied first, whatever the scores, each leaving the reason "merged by
+<who>"; a must may join two records of one document, since a person said so. No merge then
+brings a cannot pair into one group. Decisions that contradict each other (A must B, B must C,
+A cannot C) are resolved latest first (by ``at``, then ``id``): a decision holds unless it
+contradicts the later decisions that hold, so here A cannot C holds, B must C holds and A must B
+is set aside. Decisions on records that are not in the input are ignored. :func:`merge_events`,
+:func:`split_event` and :func:`relink` do this on a store, for the review UI and ``eventcoder link``.
+
 ``score_pairs`` scores the same/not-same decision on a labelled pair corpus
 (``tests/data/link_pairs.yaml``).
 """
@@ -33,16 +43,17 @@ import datetime as dt
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from .errors import ConfigError
+from .errors import ConfigError, StoreError
 from .records import (
+    LINK_KINDS,
     Actor,
     Calendar,
     Count,
@@ -52,6 +63,7 @@ from .records import (
     Event,
     Incident,
     Link,
+    LinkConstraint,
     Location,
     LocationPrecision,
     Qualifier,
@@ -62,9 +74,12 @@ from .records import (
     TargetKind,
 )
 
+if TYPE_CHECKING:
+    from .store import Store
+
 __all__ = [
     "LinkConfig", "Linker", "LabeledPair", "estimate", "link_incidents", "load_link_config",
-    "load_pair_corpus", "score_pairs", "point_value",
+    "load_pair_corpus", "merge_events", "relink", "resolve_constraints", "score_pairs", "split_event", "point_value",
 ]
 
 WEIGHT_NAMES = (
@@ -547,7 +562,9 @@ class Linker:
         return Link(x.incident_id, y.incident_id, pair.score, reasons)
 
     # -- grouping
-    def link(self, incidents: Iterable[Incident]) -> list[Event]:
+    def link(self, incidents: Iterable[Incident], constraints: Iterable[LinkConstraint] = ()) -> list[Event]:
+        """Group ``incidents`` into events, applying a person's ``constraints`` (see the module
+        docstring); the result does not depend on the order of either input."""
         cfg = self.config
         unique: dict[str, Incident] = {}
         for inc in incidents:
@@ -560,8 +577,20 @@ class Linker:
         for i, j in self._candidates(recs):
             scored[(i, j)] = self.score(recs[i], recs[j])
 
+        musts, cannot = resolve_constraints(constraints, {inc.incident_id: k for k, inc in enumerate(ordered)})
+
         group_of = list(range(len(recs)))
         members: dict[int, list[int]] = {i: [i] for i in range(len(recs))}
+
+        def merge(gi: int, gj: int) -> None:
+            keep, gone = min(gi, gj), max(gi, gj)
+            for x in members[gone]:
+                group_of[x] = keep
+            members[keep].extend(members.pop(gone))
+
+        for (i, j) in sorted(musts):  # a person's merges first, whatever the scores
+            if group_of[i] != group_of[j]:
+                merge(group_of[i], group_of[j])
         links = sorted(((p.score, i, j) for (i, j), p in scored.items() if p.score >= cfg.threshold),
                        key=lambda t: (-t[0], t[1], t[2]))
         for _, i, j in links:
@@ -571,27 +600,34 @@ class Linker:
             ok = True
             for x in members[gi]:
                 for y in members[gj]:
-                    p = scored.get((min(x, y), max(x, y)))
-                    if p is None or p.score < cfg.merge_min or recs[x].inc.doc_id == recs[y].inc.doc_id:
+                    key = (min(x, y), max(x, y))
+                    p = scored.get(key)
+                    if (p is None or p.score < cfg.merge_min or recs[x].inc.doc_id == recs[y].inc.doc_id
+                            or key in cannot):
                         ok = False
                         break
                 if not ok:
                     break
-            if not ok:
-                continue
-            keep, gone = min(gi, gj), max(gi, gj)
-            for x in members[gone]:
-                group_of[x] = keep
-            members[keep].extend(members.pop(gone))
+            if ok:
+                merge(gi, gj)
 
         events = []
         for idxs in members.values():
             idxs.sort()
-            pair_links = tuple(
-                Link(recs[x].inc.incident_id, recs[y].inc.incident_id, scored[(x, y)].score, scored[(x, y)].reasons)
-                for k, x in enumerate(idxs) for y in idxs[k + 1:] if (x, y) in scored
-            )
-            events.append(self._event([recs[i] for i in idxs], pair_links))
+            pair_links = []
+            for k, x in enumerate(idxs):
+                for y in idxs[k + 1:]:
+                    pair = scored.get((x, y))
+                    decision = musts.get((x, y))
+                    if decision is not None:
+                        pair = pair or self.score(recs[x], recs[y])
+                        why = (f"merged by {decision.who}", *((f"note: {decision.note}",) if decision.note else ()))
+                        pair_links.append(Link(recs[x].inc.incident_id, recs[y].inc.incident_id, pair.score,
+                                               (*why, *pair.reasons)))
+                    elif pair is not None:
+                        pair_links.append(Link(recs[x].inc.incident_id, recs[y].inc.incident_id, pair.score,
+                                               pair.reasons))
+            events.append(self._event([recs[i] for i in idxs], tuple(pair_links)))
         events.sort(key=lambda e: e.incident_ids[0])
         return events
 
@@ -670,13 +706,157 @@ def _event_location(incs: list[Incident]) -> Location | None:
     return best.location
 
 
-def link_incidents(incidents: Iterable[Incident], config: LinkConfig | None = None) -> list[Event]:
+def resolve_constraints(
+    constraints: Iterable[LinkConstraint], index: Mapping[str, int]
+) -> tuple[dict[tuple[int, int], LinkConstraint], set[tuple[int, int]]]:
+    """The decisions that hold among the records of ``index`` (incident id -> position):
+    ``(musts, cannots)``, keyed by position pairs ``(i, j)`` with ``i < j``.
+
+    Decisions are taken latest first (by ``at``, then ``id``; then pair, kind, who and note, so
+    the outcome never depends on the input order). A must holds unless a cannot that holds
+    already separates the two groups it would join; a cannot holds unless musts that hold
+    already join its two records. So the later decision wins a contradiction, and the decisions
+    that hold never contradict each other. Decisions on records not in ``index`` are ignored.
+    """
+    usable = []
+    for c in constraints:
+        if not isinstance(c, LinkConstraint):
+            raise ConfigError(f"link constraints must be LinkConstraint records, got {type(c).__name__}",
+                              fix="pass store.link_constraints() or LinkConstraint(...) records")
+        if c.kind not in LINK_KINDS:
+            raise ConfigError(f"link constraint {c.id} has the unknown kind {c.kind!r}",
+                              fix="use kind='must' or kind='cannot'")
+        if c.incident_a == c.incident_b:
+            raise ConfigError(f"link constraint {c.id} pairs {c.incident_a!r} with itself",
+                              fix="a link decision names two different incidents")
+        if c.incident_a in index and c.incident_b in index:
+            usable.append(c)
+    usable.sort(key=lambda c: (c.at, c.id, c.incident_a, c.incident_b, c.kind, c.who, c.note or ""), reverse=True)
+
+    root: dict[int, int] = {}
+    group: dict[int, set[int]] = {}
+
+    def find(x: int) -> int:
+        while root.get(x, x) != x:
+            x = root[x]
+        return x
+
+    apart: dict[int, set[int]] = defaultdict(set)  # record -> records it holds a cannot with
+    musts: dict[tuple[int, int], LinkConstraint] = {}
+    cannots: set[tuple[int, int]] = set()
+    for c in usable:
+        x, y = sorted((index[c.incident_a], index[c.incident_b]))
+        if (x, y) in musts or (x, y) in cannots:
+            continue  # a later decision on the same pair holds
+        rx, ry = find(x), find(y)
+        if c.kind == "must":
+            if rx != ry:
+                gx, gy = group.get(rx, {rx}), group.get(ry, {ry})
+                if any(find(z) == ry for m in gx for z in apart[m]):
+                    continue  # a later cannot keeps the two groups apart
+                keep, gone = min(rx, ry), max(rx, ry)
+                root[gone] = keep
+                group[keep] = gx | gy
+                group.pop(gone, None)
+            musts[(x, y)] = c
+        else:
+            if rx == ry:
+                continue  # later musts joined the two
+            cannots.add((x, y))
+            apart[x].add(y)
+            apart[y].add(x)
+    return musts, cannots
+
+
+def link_incidents(incidents: Iterable[Incident], config: LinkConfig | None = None,
+                   constraints: Sequence[LinkConstraint] = ()) -> list[Event]:
     """Group incident records that report the same event into :class:`Event` records.
 
     Every incident ends in exactly one event (most in an event of their own). The result is
     sorted by each event's smallest incident id and does not depend on the input order.
+    ``constraints`` are a person's decisions (``must``: one event, ``cannot``: never one
+    event); they win over scores, and of two that contradict each other the later wins (see
+    :func:`resolve_constraints`).
     """
-    return Linker(config).link(incidents)
+    return Linker(config).link(incidents, constraints)
+
+
+# --------------------------------------------------------------------------
+# A person's merges and splits on a store (the review UI, `eventcoder link`)
+
+
+def relink(store: "Store", config: LinkConfig | None = None) -> list[Event]:
+    """Link the store's incidents with its link decisions and store the events (replacing all);
+    returns them. Incidents a reviewer rejected are left out of every event."""
+    linker = Linker(config)
+    rejected = {inc_id for inc_id, status in store.reviews().items() if status == "rejected"}
+    incidents = [inc for inc in store.incidents() if inc.incident_id not in rejected]
+    events = linker.link(incidents, store.link_constraints())
+    store.put_events(events, linker.config.linker)
+    return events
+
+
+def _stored_event(store: "Store", event_id: str) -> Event:
+    event = store.event(event_id) if isinstance(event_id, str) else None
+    if event is None:
+        raise StoreError(f"no event with id {event_id!r}",
+                         fix="pass an event_id of store.events(); ids change when a re-link regroups, so reload them")
+    return event
+
+
+def merge_events(store: "Store", event_a: str, event_b: str, who: str, note: str | None = None, *,
+                 config: LinkConfig | None = None) -> list[Event]:
+    """A person's decision that two stored events are one: stores ``must`` decisions from the
+    merged event's smallest incident id to each other member (so every member stays in it on
+    re-linking, not only the two smallest), withdraws any ``cannot`` decision between its
+    members, re-links every stored incident with every decision and stores the events. Returns
+    all the events of the re-link. One transaction: on an error nothing is stored."""
+    first, second = _stored_event(store, event_a), _stored_event(store, event_b)
+    if first.event_id == second.event_id:
+        raise ConfigError(f"cannot merge event {event_a!r} with itself", fix="pass two different event ids")
+    members = sorted(set(first.incident_ids) | set(second.incident_ids))
+    head, rest = members[0], members[1:]
+    star = {(head, other) for other in rest}
+    inside = set(members)
+    with store.transaction():
+        for other in rest:
+            store.add_link_constraint(head, other, "must", who, note)
+        for c in store.link_constraints():
+            if (c.kind == "cannot" and c.incident_a in inside and c.incident_b in inside
+                    and (c.incident_a, c.incident_b) not in star):
+                store.remove_link_constraint(c.id, who, note)
+        return relink(store, config)
+
+
+def split_event(store: "Store", event_id: str, move: Sequence[str], who: str, note: str | None = None, *,
+                config: LinkConfig | None = None) -> list[Event]:
+    """A person's decision that the incidents ``move`` are not the rest of stored event
+    ``event_id``: stores a ``cannot`` decision between every moved and every remaining member
+    (replacing any ``must`` between them), re-links every stored incident with every decision
+    and stores the events. The moved incidents end up together only where the linker (or an
+    earlier merge) puts them together. Returns all the events of the re-link. One transaction."""
+    event = _stored_event(store, event_id)
+    members = set(event.incident_ids)
+    shown = ", ".join(sorted(members)[:10]) + (" ..." if len(members) > 10 else "")
+    if isinstance(move, str):
+        move = [move]
+    moved = sorted(set(move))
+    if not moved:
+        raise ConfigError(f"no incidents to move out of event {event_id!r}",
+                          fix=f"pass move=[incident ids], some of the event's members: {shown}")
+    strangers = [inc_id for inc_id in moved if inc_id not in members]
+    if strangers:
+        raise ConfigError(f"{', '.join(map(repr, strangers))} not in event {event_id!r}",
+                          fix=f"move some of the event's members: {shown}")
+    remaining = sorted(members - set(moved))
+    if not remaining:
+        raise ConfigError(f"moving every member of event {event_id!r} splits nothing",
+                          fix="leave at least one member in the event")
+    with store.transaction():
+        for inc_id in moved:
+            for other in remaining:
+                store.add_link_constraint(inc_id, other, "cannot", who, note)
+        return relink(store, config)
 
 
 # --------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""``eventcoder link`` and ``eventcoder compare``: thin commands over :func:`eventcoder.link.link_incidents`
+"""``eventcoder link`` and ``eventcoder compare``: thin commands over :func:`eventcoder.link.relink`
 and :func:`eventcoder.compare.compare_claims` (registered on the main group in ``cli.py``)."""
 
 from __future__ import annotations
@@ -67,16 +67,18 @@ def render_events_table(events: Sequence[Event], console: Any | None = None, tit
 @click.option("--days", type=int, help="Slack of the date window in days (added to each record's uncertainty).")
 @click.option("--quiet", is_flag=True, help="No summary or table.")
 def link(db: str, config_path: str | None, radius_km: float | None, days: int | None, quiet: bool) -> None:
-    """Group incident records of different documents that report the same event."""
-    from .link import link_incidents, load_link_config
+    """Group incident records of different documents that report the same event.
+
+    Reviewers' decisions are kept: their merges and splits (link decisions) are applied, and
+    incidents they rejected are left out."""
+    from .link import load_link_config, relink
 
     try:
         config = load_link_config(config_path, radius_km=radius_km, days=days)
         store = _open(db)
         try:
-            incidents = list(store.incidents())
-            events = link_incidents(incidents, config)
-            store.put_events(events, config.linker)
+            events = relink(store, config)
+            n_decisions = len(store.link_constraints())
         finally:
             store.close()
     except EventcoderError as exc:
@@ -84,11 +86,12 @@ def link(db: str, config_path: str | None, radius_km: float | None, days: int | 
         return
     if quiet:
         return
-    s = link_summary(len(incidents), events)
+    s = link_summary(sum(len(e.incident_ids) for e in events), events)
+    decisions = f" Applied {n_decisions} reviewer link decision{'s' if n_decisions != 1 else ''}." if n_decisions else ""
     click.echo(
         f"Linked {s['incidents']} incidents into {s['events']} events ({config.linker}, config {config.version}): "
         f"{s['multi_source_events']} reported by more than one record, "
-        f"{s['claimed_and_reported_events']} with a claim and an independent report. Database: {db}."
+        f"{s['claimed_and_reported_events']} with a claim and an independent report.{decisions} Database: {db}."
     )
     multi = sorted((e for e in events if len(e.incident_ids) > 1),
                    key=lambda e: (e.date.start.isoformat() if e.date and e.date.start else "", e.event_id))

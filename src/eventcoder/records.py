@@ -465,3 +465,45 @@ class Correction:
         if isinstance(data.get("at"), str):
             data["at"] = dt.datetime.fromisoformat(data["at"])
         return from_dict(cls, data)
+
+
+# --------------------------------------------------------------------------
+# Link decisions: what a person said about two incident records (eventcoder.store, eventcoder.link)
+
+LINK_KINDS = ("must", "cannot")
+
+
+@dataclass(frozen=True)
+class LinkConstraint:
+    """A person's decision that two incident records report one event (``kind="must"``) or
+    never do (``kind="cannot"``). The linker applies it on every re-link (see
+    :func:`eventcoder.link.link_incidents`); the store keeps one current decision per pair.
+
+    ``incident_a`` is the smaller id of the pair (a pair given the other way round is
+    swapped); ``at`` is when the decision was stored (UTC). Of two contradicting decisions the
+    later one (by ``at``, then ``id``) wins.
+    """
+
+    id: int
+    incident_a: str
+    incident_b: str
+    kind: str  # one of LINK_KINDS
+    who: str
+    at: dt.datetime
+    note: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.incident_b < self.incident_a:
+            a, b = self.incident_b, self.incident_a
+            object.__setattr__(self, "incident_a", a)
+            object.__setattr__(self, "incident_b", b)
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "LinkConstraint":
+        data = dict(data)
+        if isinstance(data.get("at"), str):
+            data["at"] = dt.datetime.fromisoformat(data["at"])
+        return from_dict(cls, data)

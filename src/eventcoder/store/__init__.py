@@ -24,7 +24,16 @@ What a rerun does:
   corrected. A rerun never overwrites or deletes a corrected incident (a new incident with the
   same id is dropped in its favour), and ``incidents()`` always includes it, whichever extractor
   ran last.
-- ``put_events(events, linker)`` replaces all events: a link run is a full recompute.
+- Reviews count as human too: ``review_incident(id, "approved" | "rejected" | "unreviewed", who)``
+  marks an incident (``reviews()``, ``review_status()``), and a reviewed incident is kept by
+  reruns like a corrected one. ``incidents()`` still returns rejected incidents.
+- ``put_events(events, linker)`` replaces all events: a link run is a full recompute. A person's
+  link decisions survive it: ``add_link_constraint(a, b, "must" | "cannot", who)`` stores one
+  decision per pair (``link_constraints()``, ``remove_link_constraint()``), and
+  :func:`eventcoder.link.relink` (what ``eventcoder link`` runs) applies them on every re-link.
+- The audit trail (table ``corrections``) has a row for every corrected field, review and link
+  decision, with who, when, the old and the new value and a note: ``corrections()`` oldest first
+  as records, ``audit(limit)`` newest first as dicts.
 
 Schema changes are migrations (``sqlite.MIGRATIONS``, ``postgres.MIGRATIONS``, step for step the
 same), applied when a store is opened; add a step to the end of both, never edit one that shipped.

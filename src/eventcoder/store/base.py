@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..errors import ConfigError, StoreError
-from ..records import Correction, Document, Event, Incident, Rejected, to_dict
+from ..records import LINK_KINDS, Correction, Document, Event, Incident, LinkConstraint, Rejected, to_dict
 
 DEFAULT_PATH = "eventcoder.db"
 
@@ -29,6 +29,10 @@ POSTGRES_SCHEMES = ("postgresql", "postgres")
 COUNTED = ("documents", "incidents", "rejected", "runs", "events")
 
 _UNSET: Any = object()
+
+REVIEW_STATUSES = ("approved", "rejected", "unreviewed")
+UNREVIEWED = "unreviewed"  # the audit trail's name for "no review" (NULL in the review column)
+LINK_FIELD = "link:"  # audit rows of link decisions: field "link:<incident_b>" on incident_a
 
 
 def _now() -> str:
@@ -270,7 +274,7 @@ class Store:
     def put_incidents(self, doc_id: str, incidents: Sequence[Incident], *, extractor: str | None = _UNSET) -> None:
         """Store one coding run of document ``doc_id``: ``incidents`` replace that document's
         incidents from the same extractor(s); other extractors' incidents stay, and so does every
-        corrected incident (it wins over a new one with the same id).
+        incident a person touched, corrected or reviewed (it wins over a new one with the same id).
 
         The extractors are those the incidents name (``incident.coding.extractor``) and
         ``extractor`` when given, which says whose incidents an empty sequence clears; without it
@@ -305,12 +309,12 @@ class Store:
             kept = {
                 row[0]
                 for row in self._exec(
-                    "SELECT incident_id FROM incidents WHERE doc_id = ? AND corrected = 1", (doc_id,)
+                    f"SELECT incident_id FROM incidents WHERE doc_id = ? AND {_HUMAN}", (doc_id,)
                 ).fetchall()
             }
             for name in sorted(extractors):
                 self._exec(
-                    "DELETE FROM incidents WHERE doc_id = ? AND extractor = ? AND corrected = 0", (doc_id, name)
+                    f"DELETE FROM incidents WHERE doc_id = ? AND extractor = ? AND NOT {_HUMAN}", (doc_id, name)
                 )
             new = [row for row in rows if row[0] not in kept]
             if new:
@@ -335,7 +339,8 @@ class Store:
     ) -> Iterator[Incident]:
         """Stored incidents (of one document, or all), rebuilt from their JSON record.
 
-        By default, per document, those of its latest coding run plus every corrected incident;
+        By default, per document, those of its latest coding run plus every corrected or reviewed
+        incident (rejected ones too: filter with :meth:`reviews`);
         ``extractor="rules.v1"`` gives that extractor's (``extractor=None``: the uncoded ones);
         ``all_versions=True`` gives every stored incident.
         """
@@ -384,8 +389,7 @@ class Store:
         """
         from .corrections import apply_changes
 
-        if not isinstance(who, str) or not who.strip():
-            raise StoreError("a correction needs the name of who made it", fix="pass who='reviewer name'")
+        _check_who(who, "a correction", note)
         with self._writing(f"correction of incident {incident_id!r}"):
             row = self._exec(
                 "SELECT record FROM incidents WHERE incident_id = ?" + self._FOR_UPDATE, (incident_id,)
@@ -410,7 +414,11 @@ class Store:
             return new
 
     def corrections(self, incident_id: str | None = None) -> Iterator[Correction]:
-        """Stored corrections (of one incident, or all), oldest first."""
+        """The audit trail (of one incident, or all), oldest first: one row per corrected field,
+        per review (field ``"review"``, old and new status such as ``"unreviewed"`` and
+        ``"approved"``) and per link decision (field ``"link:<incident_b>"`` on ``incident_a``,
+        old and new kind ``"must"``/``"cannot"``, None for none). :meth:`audit` gives the same
+        rows newest first, as plain dicts."""
         sql = "SELECT id, incident_id, field, old, new, who, at, note FROM corrections WHERE "
         if incident_id is None:
             rows = self._pages(sql + "id > ?", order="id")
@@ -418,6 +426,176 @@ class Store:
             rows = self._pages(sql + "incident_id = ? AND id > ?", (incident_id,), order="id")
         for cid, inc_id, field, old, new, who, at, note in rows:
             yield Correction(int(cid), inc_id, field, json.loads(old), json.loads(new), who, _utc(at), note)
+
+    # -- reviews ---------------------------------------------------------
+
+    def review_incident(self, incident_id: str, status: str, who: str, note: str | None = None) -> None:
+        """Approve or reject a stored incident; ``status="unreviewed"`` clears the review.
+
+        The change is one row of the audit trail (field ``"review"``, the old and new status as
+        strings, ``"unreviewed"`` for none). A reviewed (approved or rejected) incident counts as
+        touched by a person: no rerun of an extractor deletes or overwrites it, as with a
+        corrected one. :meth:`incidents` still returns rejected incidents; filter with
+        :meth:`reviews`. Setting the status an incident already has stores nothing.
+        """
+        if not isinstance(status, str) or status not in REVIEW_STATUSES:
+            raise StoreError(f"unknown review status {status!r} for incident {incident_id!r}",
+                             fix="pass status='approved', 'rejected' or 'unreviewed' (clears the review)")
+        _check_who(who, "a review", note)
+        new = None if status == UNREVIEWED else status
+        with self._writing(f"review of incident {incident_id!r}"):
+            row = self._exec(
+                "SELECT review FROM incidents WHERE incident_id = ?" + self._FOR_UPDATE, (incident_id,)
+            ).fetchone()
+            if row is None:
+                raise StoreError(f"no incident with id {incident_id!r} to review",
+                                 fix="pass the incident_id of a stored incident")
+            old = row[0]
+            if old == new:
+                return
+            self._exec("UPDATE incidents SET review = ? WHERE incident_id = ?", (new, incident_id))
+            self._add_audit(incident_id, "review", old or UNREVIEWED, status, who, _now(), note)
+
+    def review_status(self, incident_id: str) -> str | None:
+        """``"approved"``, ``"rejected"`` or None (unreviewed) for a stored incident."""
+        return self._incident_cell("review", incident_id)
+
+    def reviews(self) -> dict[str, str]:
+        """Every reviewed incident's status: ``{incident_id: "approved" | "rejected"}``."""
+        self._check_open()
+        rows = self._exec("SELECT incident_id, review FROM incidents WHERE review IS NOT NULL").fetchall()
+        return {inc_id: review for inc_id, review in sorted(rows)}
+
+    def is_corrected(self, incident_id: str) -> bool:
+        """Whether a person corrected fields of a stored incident (see :meth:`correct_incident`)."""
+        return bool(self._incident_cell("corrected", incident_id))
+
+    def corrected_ids(self) -> set[str]:
+        """The ids of every corrected incident."""
+        self._check_open()
+        return {row[0] for row in self._exec("SELECT incident_id FROM incidents WHERE corrected = 1").fetchall()}
+
+    def _incident_cell(self, column: str, incident_id: str) -> Any:
+        self._check_open()
+        # column is one of our fixed names, never from input
+        row = self._exec(f"SELECT {column} FROM incidents WHERE incident_id = ?", (incident_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"no incident with id {incident_id!r}", fix="pass the incident_id of a stored incident")
+        return row[0]
+
+    # -- link decisions --------------------------------------------------
+
+    def add_link_constraint(
+        self, incident_a: str, incident_b: str, kind: str, who: str, note: str | None = None
+    ) -> LinkConstraint:
+        """Store a person's decision that two stored incidents report one event (``kind="must"``)
+        or never do (``"cannot"``), and return it. The pair is normalised (smaller id first);
+        a pair keeps one current decision, so a new one replaces the old (its id stays; its
+        kind, who, at and note change) and the audit trail gets a row (field
+        ``"link:<incident_b>"`` on ``incident_a``, old and new kind). Re-stating the same kind
+        stores it again as the latest decision: the later decision wins a contradiction.
+        The linker applies the decisions: :func:`eventcoder.link.relink`.
+        """
+        if not isinstance(kind, str) or kind not in LINK_KINDS:
+            raise StoreError(f"unknown link decision {kind!r}",
+                             fix="pass kind='must' (one event) or kind='cannot' (never one event)")
+        _check_who(who, "a link decision", note)
+        for inc_id in (incident_a, incident_b):
+            if not isinstance(inc_id, str) or not inc_id:
+                raise StoreError(f"bad incident id {inc_id!r} in a link decision", fix="pass two stored incident ids")
+        if incident_a == incident_b:
+            raise StoreError(f"a link decision needs two different incidents, got {incident_a!r} twice",
+                             fix="pass the ids of two different incidents")
+        a, b = sorted((incident_a, incident_b))
+        with self._writing(f"link decision on {a!r} and {b!r}"):
+            for inc_id in (a, b):  # lock both (in id order): decisions on one pair serialise
+                row = self._exec(
+                    "SELECT 1 FROM incidents WHERE incident_id = ?" + self._FOR_UPDATE, (inc_id,)
+                ).fetchone()
+                if row is None:
+                    raise StoreError(f"no incident with id {inc_id!r} to link",
+                                     fix="pass the incident_id of a stored incident")
+            at = _now()
+            row = self._exec(
+                "SELECT id, kind FROM link_constraints WHERE incident_a = ? AND incident_b = ?", (a, b)
+            ).fetchone()
+            if row is None:
+                old = None
+                (cid,) = self._exec(
+                    "INSERT INTO link_constraints (incident_a, incident_b, kind, who, at, note)"
+                    " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                    (a, b, kind, who, at, note),
+                ).fetchone()
+            else:
+                cid, old = row
+                self._exec("UPDATE link_constraints SET kind = ?, who = ?, at = ?, note = ? WHERE id = ?",
+                           (kind, who, at, note, cid))
+            self._add_audit(a, LINK_FIELD + b, old, kind, who, at, note)
+            return LinkConstraint(int(cid), a, b, kind, who, _utc(at), note)
+
+    def link_constraints(self) -> list[LinkConstraint]:
+        """The current link decisions, oldest first (by ``at``, then ``id``: the order in which
+        the linker lets a later decision win)."""
+        self._check_open()
+        rows = self._exec(
+            "SELECT id, incident_a, incident_b, kind, who, at, note FROM link_constraints ORDER BY at, id"
+        ).fetchall()
+        return [LinkConstraint(int(cid), a, b, kind, who, _utc(at), note) for cid, a, b, kind, who, at, note in rows]
+
+    def remove_link_constraint(self, id: int, who: str, note: str | None = None) -> LinkConstraint:  # noqa: A002
+        """Withdraw link decision ``id`` (from :meth:`link_constraints`); the audit trail gets a
+        row with the old kind and new None. Returns the decision that was removed."""
+        _check_who(who, "removing a link decision", note)
+        if isinstance(id, bool) or not isinstance(id, int):
+            raise StoreError(f"bad link decision id {id!r}", fix="pass the integer id of one of link_constraints()")
+        with self._writing(f"link decision {id!r}"):
+            row = self._exec(
+                "SELECT id, incident_a, incident_b, kind, who, at, note FROM link_constraints WHERE id = ?"
+                + self._FOR_UPDATE, (id,),
+            ).fetchone()
+            if row is None:
+                raise StoreError(f"no link decision with id {id!r}",
+                                 fix="pass the id of one of link_constraints() (it may have been removed already)")
+            cid, a, b, kind, old_who, old_at, old_note = row
+            self._exec("DELETE FROM link_constraints WHERE id = ?", (cid,))
+            self._add_audit(a, LINK_FIELD + b, kind, None, who, _now(), note)
+            return LinkConstraint(int(cid), a, b, kind, old_who, _utc(old_at), old_note)
+
+    # -- the audit trail -------------------------------------------------
+
+    def _add_audit(self, incident_id: str, field: str, old: Any, new: Any, who: str, at: str, note: str | None) -> None:
+        self._exec(
+            "INSERT INTO corrections (incident_id, field, old, new, who, at, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (incident_id, field, _dumps(old), _dumps(new), who, at, note),
+        )
+
+    def audit(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """Every change a person made, newest first (``limit``: the newest ``limit`` only).
+
+        One dict per change: ``id``, ``at`` (UTC datetime), ``who``, ``kind`` (``"correction"``
+        of a field, ``"review"`` or ``"link"``), ``target`` (the incident id; for a link
+        decision the pair's smaller id), ``field`` (the incident field, ``"review"``, or
+        ``"link:<incident_b>"``), ``old`` and ``new`` (JSON values: a field's values, a review
+        status such as ``"unreviewed"``/``"approved"``, a link kind ``"must"``/``"cannot"`` or
+        None where a decision was added or removed), ``note``, and ``other`` (a link decision's
+        second incident, else None).
+        """
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+            raise ConfigError(f"audit limit {limit!r} is not a count", fix="pass limit=None (all) or an integer >= 0")
+        self._check_open()
+        sql = "SELECT id, incident_id, field, old, new, who, at, note FROM corrections ORDER BY at DESC, id DESC"
+        rows = self._exec(sql + " LIMIT ?", (limit,)).fetchall() if limit is not None else self._exec(sql).fetchall()
+        out = []
+        for cid, inc_id, field, old, new, who, at, note in rows:
+            if field == "review":
+                kind, other = "review", None
+            elif field.startswith(LINK_FIELD):
+                kind, other = "link", field[len(LINK_FIELD):]
+            else:
+                kind, other = "correction", None
+            out.append({"id": int(cid), "at": _utc(at), "who": who, "kind": kind, "target": inc_id, "field": field,
+                        "old": json.loads(old), "new": json.loads(new), "note": note, "other": other})
+        return out
 
     # -- events ----------------------------------------------------------
 
@@ -516,8 +694,11 @@ class Store:
         return {code: int(n) for code, n in rows}
 
 
-# an incident of the document's latest coding run, or a corrected one
-_CURRENT = """(i.corrected = 1 OR i.extractor IN (
+# an incident a person touched (corrected or reviewed): no rerun deletes or overwrites it
+_HUMAN = "(corrected = 1 OR review IS NOT NULL)"
+
+# an incident of the document's latest coding run, or one a person touched
+_CURRENT = """(i.corrected = 1 OR i.review IS NOT NULL OR i.extractor IN (
     SELECT c.extractor FROM codings c WHERE c.doc_id = i.doc_id AND c.generation = (
         SELECT max(c2.generation) FROM codings c2 WHERE c2.doc_id = i.doc_id)))"""
 
@@ -583,6 +764,14 @@ def _event_row(ev: Event) -> tuple[Any, ...]:
         int(ev.reported),
         _dumps(to_dict(ev)),
     )
+
+
+def _check_who(who: Any, what: str, note: Any = None) -> None:
+    """Every change a person makes names them; a note, when given, is text."""
+    if not isinstance(who, str) or not who.strip():
+        raise StoreError(f"{what} needs the name of who made it", fix="pass who='reviewer name'")
+    if note is not None and not isinstance(note, str):
+        raise StoreError(f"the note of {what} is {type(note).__name__}, not text", fix="pass note='...' or None")
 
 
 def _document(text: str, record: str) -> Document:

@@ -155,6 +155,27 @@ MIGRATIONS: list[str] = [
 
     UPDATE meta SET value = '2' WHERE key = 'schema_version';
     """,
+    # 3: human review: approved/rejected incidents, link decisions that survive re-linking
+    """
+    ALTER TABLE incidents ADD COLUMN review TEXT
+        CHECK (review IN ('approved', 'rejected'));
+    CREATE INDEX incidents_review ON incidents (review);
+
+    CREATE TABLE link_constraints (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        incident_a TEXT NOT NULL,
+        incident_b TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('must', 'cannot')),
+        who TEXT NOT NULL,
+        at TIMESTAMPTZ NOT NULL,
+        note TEXT,
+        UNIQUE (incident_a, incident_b),
+        CHECK (incident_a < incident_b COLLATE "C")   -- code point order, as Python compares
+    );
+    CREATE INDEX link_constraints_b ON link_constraints (incident_b);
+
+    UPDATE meta SET value = '3' WHERE key = 'schema_version';
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -146,6 +146,27 @@ MIGRATIONS: list[str] = [
 
     UPDATE meta SET value = '2' WHERE key = 'schema_version';
     """,
+    # 3: human review: approved/rejected incidents, link decisions that survive re-linking
+    """
+    ALTER TABLE incidents ADD COLUMN review TEXT   -- NULL: unreviewed; a rerun keeps a reviewed incident
+        CHECK (review IN ('approved', 'rejected'));
+    CREATE INDEX incidents_review ON incidents (review);
+
+    CREATE TABLE link_constraints (       -- the current decision per pair; its history is in corrections
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        incident_a TEXT NOT NULL,         -- the smaller incident_id of the pair
+        incident_b TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('must', 'cannot')),
+        who TEXT NOT NULL,
+        at TEXT NOT NULL,                 -- UTC timestamp of the latest decision on the pair
+        note TEXT,
+        UNIQUE (incident_a, incident_b),
+        CHECK (incident_a < incident_b)
+    );
+    CREATE INDEX link_constraints_b ON link_constraints (incident_b);
+
+    UPDATE meta SET value = '3' WHERE key = 'schema_version';
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
