@@ -1,6 +1,7 @@
 # Two commands on a fresh machine (Python 3.11+, pip, make):
 #   make run    code the bundled sample reports into eventcoder.db, print them, link reports of one event
 #   make test   run the test suite
+#   make serve  review, correct and export the records of eventcoder.db in the browser (after make run)
 # Both create .venv/ in the repository root and install the pinned dependencies once.
 
 PYTHON ?= python3
@@ -8,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test evaluate clean
+.PHONY: run test serve evaluate clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +21,9 @@ $(STAMP): pyproject.toml requirements.lock
 run: $(STAMP)
 	$(VENV)/bin/eventcoder extract --samples --db eventcoder.db --out out/samples.jsonl
 	$(VENV)/bin/eventcoder link --db eventcoder.db
+
+serve: $(STAMP)
+	$(VENV)/bin/eventcoder serve --db eventcoder.db
 
 test: $(STAMP)
 	$(PY) -m pytest -q

@@ -321,8 +321,9 @@ def _register() -> None:
     from .export_cli import export
     from .gazetteer_cli import gazetteer
     from .link_cli import compare, link
+    from .web_cli import serve
 
-    for command in (gazetteer, link, compare, export):
+    for command in (gazetteer, link, compare, export, serve):
         cli.add_command(command)
 
 
