@@ -310,3 +310,37 @@ def test_pages_run_without_script_errors(page, server, recorder):
         goto(page, path)
         page.wait_for_load_state("networkidle")
     assert recorder.errors == [], recorder.errors
+
+
+# -- the whole review: from the coded samples to a corrected export ----------------------------
+
+WORKFLOW_DOC = "wire-peru-power-towers"  # two incidents: the bombing's killed corrected, then exported
+
+
+def test_from_table_to_a_corrected_export(page, server):
+    import csv
+    import io
+
+    bombing = [i for i in server.store.by_doc(WORKFLOW_DOC) if i.sub_event_type == "remote_explosive"]
+    assert len(bombing) == 1, f"{WORKFLOW_DOC} should code one remote_explosive incident"
+    inc = bombing[0]
+    goto(page, "/?country=PE")
+    page.locator(f'tr.record[data-id="{inc.incident_id}"] a.open').click()
+    expect(page.locator("form#correct")).to_be_visible()
+    page.select_option("form#correct select[name=field]", "fatalities")
+    page.fill("form#correct textarea[name=value]", json.dumps({"low": 2, "high": 2, "qualifier": "exact", "spans": []}))
+    page.click("form#correct button#save")
+    expect(page.locator(".badge.corrected")).to_be_visible()
+
+    goto(page, "/?country=PE")
+    expect(page.locator(f'tr.record[data-id="{inc.incident_id}"]')).to_have_class(re.compile(r"\bcorrected\b"))
+    for fmt, column in (("csv", "fatalities_low"), ("acled", "fatalities")):
+        href = page.locator(f'a.export[data-format="{fmt}"]').get_attribute("href")
+        response = page.request.get(urljoin(page.url, href))
+        assert response.status == 200, f"{fmt} export answered {response.status}"
+        rows = list(csv.DictReader(io.StringIO(response.text())))
+        key = "incident_id" if fmt == "csv" else "event_id_cnty"
+        mine = [r for r in rows if r[key] == inc.incident_id]
+        assert len(mine) == 1, f"the {fmt} export has no row for {inc.incident_id}"
+        assert mine[0][column] == "2", f"the {fmt} export kept {mine[0][column]!r}, not the corrected 2"
+        assert all(r[key] != "" for r in rows)
