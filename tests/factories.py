@@ -119,3 +119,17 @@ def make_incident(doc_id: str = "doc-1", **overrides: Any) -> Incident:
         raise TypeError(f"make_incident() got unknown fields: {sorted(unknown)}")
     fields.update(overrides)
     return Incident(**fields)
+
+
+def compact_incident(**kw):
+    """An incident from the pair corpus's compact form (eventcoder.link.incident_from_compact), with
+    defaults: a wire report of a Kirkuk IED on 2017-03-14 that killed 5 police; ``slot`` picks the
+    evidence span (two records of one document need different slots)."""
+    from eventcoder.link import incident_from_compact
+
+    side = dict(doc="doc-a", source="wire", kind="news", stance="reported", type="remote_explosive",
+                date="2017-03-14", place=["Kirkuk", "Kirkuk", "IQ", 35.468, 44.392, "exact"],
+                targets=["police_security"], killed=5)
+    side.update(kw)
+    slot = side.pop("slot", 0)
+    return incident_from_compact(side, slot)

@@ -14,7 +14,6 @@ from eventcoder.errors import ConfigError
 from eventcoder.link import (
     Linker,
     estimate,
-    incident_from_compact,
     link_incidents,
     load_link_config,
     load_pair_corpus,
@@ -22,18 +21,13 @@ from eventcoder.link import (
     score_pairs,
 )
 from eventcoder.records import Count, DatePrecision, Estimate, Event, Qualifier, Stance
+from factories import compact_incident
 
 CORPUS = Path(__file__).parent / "data" / "link_pairs.yaml"
 
 
 def rec(**kw):
-    """A compact record (the pair corpus's form) with defaults: a wire report of a Kirkuk IED."""
-    side = dict(doc="doc-a", source="wire", kind="news", stance="reported", type="remote_explosive",
-                date="2017-03-14", place=["Kirkuk", "Kirkuk", "IQ", 35.468, 44.392, "exact"],
-                targets=["police_security"], killed=5)
-    side.update(kw)
-    slot = side.pop("slot", 0)
-    return incident_from_compact(side, slot)
+    return compact_incident(**kw)
 
 
 # -- the pair corpus --------------------------------------------------------

@@ -12,23 +12,18 @@ import pytest
 from click.testing import CliRunner
 
 from eventcoder.errors import ConfigError, StoreError
-from eventcoder.link import incident_from_compact, link_incidents, load_pair_corpus, merge_events, relink, split_event
+from eventcoder.link import link_incidents, load_pair_corpus, merge_events, relink, split_event
 from eventcoder.link_cli import link as link_command
 from eventcoder.records import Document, LinkConstraint
 from eventcoder.store import Store
+from factories import compact_incident
 
 CORPUS = Path(__file__).parent / "data" / "link_pairs.yaml"
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 
 
 def rec(**kw):
-    """A compact record with defaults: a wire report of a Kirkuk IED on 2017-03-14."""
-    side = dict(doc="doc-a", source="wire", kind="news", stance="reported", type="remote_explosive",
-                date="2017-03-14", place=["Kirkuk", "Kirkuk", "IQ", 35.468, 44.392, "exact"],
-                targets=["police_security"], killed=5)
-    side.update(kw)
-    slot = side.pop("slot", 0)
-    return incident_from_compact(side, slot)
+    return compact_incident(**kw)
 
 
 BASRA = ["Basra", "Basra", "IQ", 30.508, 47.783, "exact"]
