@@ -100,3 +100,12 @@ def test_bulletins_split_into_acts_and_figures_stay_with_their_act(coded):
 def test_rerun_gives_identical_records(pipeline, coded):
     doc, incidents = coded[0]
     assert list(pipeline.process(doc).incidents) == incidents
+
+
+def test_the_pipeline_pickles_and_codes_alike_after(pipeline, coded):
+    # batch workers may receive stages: the CRF tagger and the geocoder reopen their files
+    import pickle
+
+    copy = pickle.loads(pickle.dumps(pipeline))
+    for doc, incidents in coded:
+        assert list(copy.process(doc).incidents) == incidents, doc.doc_id

@@ -45,13 +45,13 @@ def test_schema_and_pragmas(tmp_path):
     conn = sqlite3.connect(path)
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"documents", "incidents", "rejected", "runs", "meta"} <= tables
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == len(MIGRATIONS) == 3
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == len(MIGRATIONS) == 4
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "3"
-    assert {"codings", "corrections", "events", "event_members", "link_constraints"} <= tables
+    assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "4"
+    assert {"codings", "corrections", "events", "event_members", "link_constraints", "batch_chunks"} <= tables
     conn.close()
     with Store(path) as again:  # reopening does not migrate twice
-        assert again.schema_version == 3
+        assert again.schema_version == 4
         assert again._db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
 
 

@@ -18,7 +18,7 @@ from factories import make_document, make_incident
 
 
 def test_both_backends_have_the_same_migration_steps():
-    assert len(lite.MIGRATIONS) == len(pg.MIGRATIONS) == SCHEMA_VERSION == 3
+    assert len(lite.MIGRATIONS) == len(pg.MIGRATIONS) == SCHEMA_VERSION == 4
     for one, other in zip(lite.MIGRATIONS, pg.MIGRATIONS):
         tables = [line.split()[2] for line in one.splitlines() if line.strip().startswith("CREATE TABLE")]
         assert tables == [line.split()[2] for line in other.splitlines() if line.strip().startswith("CREATE TABLE")]
@@ -68,10 +68,10 @@ def test_postgres_store_by_url(postgres_url):
             "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", (schema,))}
         assert {"schema_migrations", "meta", "documents", "incidents", "rejected", "runs", "codings",
                 "corrections", "events", "event_members", "link_constraints"} <= tables
-        assert store._query("SELECT version FROM schema_migrations ORDER BY version") == [(1,), (2,), (3,)]
+        assert store._query("SELECT version FROM schema_migrations ORDER BY version") == [(1,), (2,), (3,), (4,)]
     postgres_scheme = "postgres://" + postgres_url.split("://", 1)[1]
     with Store(postgres_scheme) as again:  # reopening does not migrate again
-        assert again._query("SELECT count(*) FROM schema_migrations") == [(3,)]
+        assert again._query("SELECT count(*) FROM schema_migrations") == [(4,)]
 
 
 def test_postgres_refuses_foreign_and_newer_schemas(postgres_url):
@@ -136,8 +136,8 @@ def v1_store(store_url):
 def test_a_version_1_store_is_upgraded(v1_store):
     url, doc, inc = v1_store
     with Store(url) as store:
-        assert store.schema_version == SCHEMA_VERSION == 3
-        assert store._query("SELECT value FROM meta WHERE key = 'schema_version'") == [("3",)]
+        assert store.schema_version == SCHEMA_VERSION == 4
+        assert store._query("SELECT value FROM meta WHERE key = 'schema_version'") == [("4",)]
         assert list(store.incidents()) == [inc]
         assert list(store.incidents(extractor="rules.v1")) == [inc]
         assert [name for name, _ in store.codings(doc.doc_id)] == ["rules.v1"]

@@ -292,8 +292,8 @@ def v2_store(store_url):
 def test_a_version_2_store_is_upgraded(v2_store):
     url, doc, inc, other = v2_store
     with Store(url) as store:
-        assert store.schema_version == SCHEMA_VERSION == 3
-        assert store._query("SELECT value FROM meta WHERE key = 'schema_version'") == [("3",)]
+        assert store.schema_version == SCHEMA_VERSION == 4
+        assert store._query("SELECT value FROM meta WHERE key = 'schema_version'") == [("4",)]
         assert store.reviews() == {} and store.link_constraints() == [] and store.audit() == []
         assert store.corrected_ids() == {inc.incident_id}
         # works as a version-3 store: reviews and decisions, and the corrected incident stays protected

@@ -320,10 +320,11 @@ def codebook_explain(code):
 def _register() -> None:
     from .export_cli import export
     from .gazetteer_cli import gazetteer
+    from .batch_cli import batch
     from .link_cli import compare, link
     from .web_cli import serve
 
-    for command in (gazetteer, link, compare, export, serve):
+    for command in (gazetteer, link, compare, export, serve, batch):
         cli.add_command(command)
 
 

@@ -77,7 +77,8 @@ class Geocoder:
         self._first_words: frozenset[str] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"_gazetteer": None, "path": self.path, "overlays": self.overlays, "_context_keys": None}
+        return {"_gazetteer": None, "path": self.path, "overlays": self.overlays, "_context_keys": None,
+                "_first_words": None}
 
     @property
     def gazetteer(self) -> Gazetteer:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..lexicon import Lexicon
 from .features import sentence_features
@@ -45,14 +46,28 @@ def bio_spans(labels: list[str]) -> list[tuple[str, int, int]]:
 
 
 class RoleTagger:
+    """The CRF role tagger. Pickles as its model path (the CRF is reopened on unpickling), so a
+    pipeline can be sent to batch workers."""
+
     def __init__(self, model_path: Path, lexicon: Lexicon, outside: float = 0.7):
+        self.model_path = Path(model_path)
+        self.lexicon = lexicon
+        self.outside = outside
+        self._open()
+
+    def _open(self) -> None:
         import pycrfsuite
 
         self._tagger = pycrfsuite.Tagger()
-        self._tagger.open(str(model_path))
+        self._tagger.open(str(self.model_path))
         self._labels = [label for label in self._tagger.labels() if label != "O"]
-        self.lexicon = lexicon
-        self.outside = outside
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"model_path": self.model_path, "lexicon": self.lexicon, "outside": self.outside}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._open()
 
     def tag(self, text: str, sentences: list[list[Token]]) -> list[RoleSpan]:
         out: list[RoleSpan] = []

@@ -269,6 +269,33 @@ class Store:
             if cur.rowcount == 0:
                 raise StoreError(f"no run with id {run_id!r}", fix="pass the id returned by start_run()")
 
+    # -- the batch journal -------------------------------------------------
+
+    def mark_chunk_done(self, run_key: str, chunk: int, documents: int, incidents: int, rejected: int) -> None:
+        """Journal chunk ``chunk`` of batch run ``run_key`` as stored, with what it held. Call it
+        inside the :meth:`transaction` that stores the chunk's records, so both commit or neither."""
+        if not isinstance(run_key, str) or not run_key:
+            raise ConfigError("mark_chunk_done() needs the batch run key", fix="pass eventcoder.batch.run_key(config)")
+        if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 0:
+            raise ConfigError(f"bad chunk index {chunk!r}", fix="pass the chunk's index, an integer >= 0")
+        with self._writing(f"batch chunk {chunk} of run {run_key[:12]}"):
+            self._exec(
+                """
+                INSERT INTO batch_chunks (run_key, chunk, documents, incidents, rejected, done)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (run_key, chunk) DO UPDATE SET
+                    documents = excluded.documents, incidents = excluded.incidents,
+                    rejected = excluded.rejected, done = excluded.done
+                """,
+                (run_key, chunk, int(documents), int(incidents), int(rejected), _now()),
+            )
+
+    def done_chunks(self, run_key: str) -> set[int]:
+        """The indexes of the chunks of batch run ``run_key`` that are stored."""
+        self._check_open()
+        rows = self._exec("SELECT chunk FROM batch_chunks WHERE run_key = ?", (run_key,)).fetchall()
+        return {int(row[0]) for row in rows}
+
     # -- incidents ---------------------------------------------------------
 
     def put_incidents(self, doc_id: str, incidents: Sequence[Incident], *, extractor: str | None = _UNSET) -> None:

@@ -167,6 +167,20 @@ MIGRATIONS: list[str] = [
 
     UPDATE meta SET value = '3' WHERE key = 'schema_version';
     """,
+    # 4: the batch journal: which chunks of a batch run (by run key) are stored
+    """
+    CREATE TABLE batch_chunks (
+        run_key TEXT NOT NULL,            -- eventcoder.batch.run_key(): inputs, pipeline, chunk size, outputs
+        chunk INTEGER NOT NULL,           -- the chunk's index in the input stream
+        documents INTEGER NOT NULL,
+        incidents INTEGER NOT NULL,
+        rejected INTEGER NOT NULL,
+        done TEXT NOT NULL,               -- UTC timestamp of the commit
+        PRIMARY KEY (run_key, chunk)
+    );
+
+    UPDATE meta SET value = '4' WHERE key = 'schema_version';
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
