@@ -11,13 +11,10 @@ import dataclasses
 import functools
 import re
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
-import jsonschema
-import yaml
 
+from .datafiles import check_schema, read_yaml
 from .errors import CodebookError
 
 PACKAGED = ("event_types", "weapons", "targets", "claims", "actors")
@@ -106,14 +103,8 @@ def _flatten_aliases(value: Any) -> tuple[str, ...]:
 
 
 def parse_codebook(data: Any, path: str = "<memory>") -> Codebook:
-    try:
-        jsonschema.validate(data, SCHEMA)
-    except jsonschema.ValidationError as exc:
-        where = "/".join(str(p) for p in exc.absolute_path) or "top level"
-        raise CodebookError(
-            f"codebook {path} is invalid at {where}: {exc.message}",
-            fix="compare the file with a packaged codebook (eventcoder codebook list) and correct that field",
-        ) from None
+    check_schema(data, SCHEMA, kind="codebook", where=path, error=CodebookError,
+                 fix="compare the file with a packaged codebook (eventcoder codebook list) and correct that field")
     codes = [e["code"] for e in data["entries"]]
     dupes = sorted({c for c in codes if codes.count(c) > 1})
     if dupes:
@@ -148,21 +139,8 @@ def parse_codebook(data: Any, path: str = "<memory>") -> Codebook:
 @functools.lru_cache(maxsize=32)
 def load_codebook(name_or_path: str) -> Codebook:
     """Load a packaged codebook by name, or a user codebook by path (cached per process)."""
-    if name_or_path in PACKAGED:
-        ref = resources.files("eventcoder").joinpath("data", "codebooks", f"{name_or_path}.yaml")
-        text, where = ref.read_text(encoding="utf-8"), f"{name_or_path}.yaml (packaged)"
-    else:
-        p = Path(name_or_path)
-        if not p.is_file():
-            raise CodebookError(
-                f"no codebook named {name_or_path!r}",
-                fix=f"use one of {', '.join(PACKAGED)} or the path of a YAML file",
-            )
-        text, where = p.read_text(encoding="utf-8"), str(p)
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise CodebookError(f"codebook {where} is not valid YAML: {exc}", fix="fix the YAML syntax") from None
+    data, where = read_yaml(name_or_path, kind="codebook", folder=("data", "codebooks"), packaged=PACKAGED,
+                            error=CodebookError)
     return parse_codebook(data, where)
 
 

@@ -29,7 +29,6 @@ import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
@@ -513,21 +512,9 @@ def _checked_fields(where: str, name: str, section: str, code: str, value: Any) 
 @functools.lru_cache(maxsize=8)
 def load_crosswalk(name_or_path: str) -> Crosswalk:
     """Load the packaged crosswalk ``acled`` or ``gtd``, or a crosswalk file by path (cached)."""
-    import yaml
+    from .datafiles import read_yaml
 
-    if name_or_path in CROSSWALKS:
-        ref = resources.files("eventcoder").joinpath("data", "crosswalk", f"{name_or_path}.yaml")
-        text, where = ref.read_text(encoding="utf-8"), f"{name_or_path}.yaml (packaged)"
-    else:
-        path = Path(name_or_path)
-        if not path.is_file():
-            raise ConfigError(f"no crosswalk named {name_or_path!r}",
-                              fix=f"use one of {', '.join(CROSSWALKS)} or the path of a YAML file")
-        text, where = path.read_text(encoding="utf-8"), str(path)
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"crosswalk {where} is not valid YAML: {exc}", fix="fix the YAML syntax") from None
+    data, where = read_yaml(name_or_path, kind="crosswalk", folder=("data", "crosswalk"), packaged=CROSSWALKS)
     return parse_crosswalk(data, where)
 
 

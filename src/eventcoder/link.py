@@ -45,12 +45,12 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from .datafiles import check_schema, read_yaml
 from .errors import ConfigError, StoreError
 from .records import (
     LINK_KINDS,
@@ -170,16 +170,8 @@ class LinkConfig:
 
     @classmethod
     def from_data(cls, data: Any, path: str = "<memory>") -> "LinkConfig":
-        import jsonschema
-
-        try:
-            jsonschema.validate(data, CONFIG_SCHEMA)
-        except jsonschema.ValidationError as exc:
-            where = "/".join(str(p) for p in exc.absolute_path) or "top level"
-            raise ConfigError(
-                f"link config {path} is invalid at {where}: {exc.message}",
-                fix="compare it with the packaged file (eventcoder/data/link.yaml) and correct that field",
-            ) from None
+        check_schema(data, CONFIG_SCHEMA, kind="link config", where=path,
+                     fix="compare it with the packaged file (eventcoder/data/link.yaml) and correct that field")
         seen: dict[str, str] = {}
         for family, codes in data["families"].items():
             for code in codes:
@@ -212,18 +204,9 @@ def load_link_config(path: str | Path | None = None, *, radius_km: float | None 
                      days: int | None = None) -> LinkConfig:
     """Read and validate a link config: the packaged ``data/link.yaml`` or a user's file of the
     same shape. ``radius_km`` and ``days`` (the slack of the date window) override the file."""
-    if path is None:
-        text = resources.files("eventcoder").joinpath("data", "link.yaml").read_text(encoding="utf-8")
-        where = "link.yaml (packaged)"
-    else:
-        p = Path(path)
-        if not p.is_file():
-            raise ConfigError(f"no link config at {p}", fix="give the path of a YAML file shaped like eventcoder/data/link.yaml")
-        text, where = p.read_text(encoding="utf-8"), str(p)
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"link config {where} is not valid YAML: {exc}", fix="fix the YAML syntax") from None
+    data, where = read_yaml("link" if path is None else path, kind="link config", folder=("data",),
+                            packaged=("link",) if path is None else (),
+                            missing_fix="give the path of a YAML file shaped like eventcoder/data/link.yaml")
     config = LinkConfig.from_data(data, where)
     if radius_km is not None:
         if radius_km < 0:
