@@ -298,6 +298,58 @@ def test_sorting_by_a_column_both_ways(client, db):
         assert client.get(f"/?sort={key}&order=desc").status_code == 200
 
 
+def test_the_table_is_paged_and_the_counts_and_map_cover_every_record(client, db, monkeypatch):
+    from eventcoder.web import views
+
+    everything = [r["id"] for r in Page(client.get("/?sort=killed&order=desc").text).rows]
+    total = len(everything)
+    monkeypatch.setattr(views, "PAGE_SIZE", 10)
+    pages = -(-total // 10)
+    assert pages >= 3
+
+    first = Page(client.get("/?sort=killed&order=desc").text)
+    assert [r["id"] for r in first.rows] == everything[:10]
+    assert first.text("counts").startswith(f"{total} incidents ·")  # counts: the whole filter
+    assert len(first.data()) == total  # the map and timeline too
+    assert first.text("pager-top") == first.text("pager-bottom")
+    assert first.text("pager-top").startswith(f"rows 1–10 of {total}")
+    assert f"page 1 of {pages}" in first.text("pager-top")
+    assert not [a for a in first.links if a.get("class") in ("previous", "first")]
+
+    # following "next" walks every record once, in the sort order, keeping the sort
+    seen, page, numbers = [], first, []
+    while True:
+        seen += [r["id"] for r in page.rows]
+        numbers.append(int(page.ids["pager-top"]["data-page"]))
+        following = [a["href"] for a in page.links if a.get("class") == "next"]
+        if not following:
+            break
+        assert "sort=killed" in following[0] and "order=desc" in following[0]
+        page = Page(client.get(following[0]).text)
+    assert seen == everything
+    assert numbers == list(range(1, pages + 1))
+    assert page.text("pager-top").startswith(f"rows {(pages - 1) * 10 + 1}–{total} of {total}")
+    assert {a["href"] for a in page.links if a.get("class") == "first"} == {"/?sort=killed&order=desc"}
+
+    # past the end: the last page; a new sort or filter starts again at page 1
+    late = Page(client.get("/?page=999").text)
+    assert late.ids["pager-top"]["data-page"] == str(pages)
+    middle = client.get("/?page=2").text
+    assert all("page=" not in a["href"] for a in Page(middle).links if a.get("class", "").startswith("sort"))
+    assert 'name="page"' not in middle
+
+    # with one page, no pager
+    monkeypatch.setattr(views, "PAGE_SIZE", total)
+    assert "pager-top" not in Page(client.get("/").text).ids
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two", "1.5", "10000000000"])
+def test_a_bad_page_number_is_a_message(client, value):
+    response = client.get("/", params={"page": value})
+    assert response.status_code == 400
+    assert f"page {value!r} is not a page number" in Page(response.text).text("error")
+
+
 def test_events_view_lists_events(client, db):
     with Store(db) as store:
         events = list(store.events())

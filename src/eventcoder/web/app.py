@@ -224,7 +224,8 @@ def create_app(db: str, token: str, reviewer: str, max_body: int = 1_000_000,
         except EventcoderError as exc:
             view = params.get("view") if params.get("view") in views.VIEWS else "incidents"
             query = views.Query(view=view, params={k: str(params.get(k) or "") for k in views.FILTER_NAMES})
-            return render(request, "index.html", 400, query=query, rows=[], counts=views.counts([], view),
+            return render(request, "index.html", 400, query=query, rows=[], page=views.paginate([], 1)[1],
+                          counts=views.counts([], view),
                           records_json=views.script_json([]), columns=views.COLUMNS,
                           error=exc.message, fix=exc.fix)
         with store() as s:
@@ -235,7 +236,8 @@ def create_app(db: str, token: str, reviewer: str, max_body: int = 1_000_000,
             else:
                 rows = [views.incident_row(i, state) for i in s.incidents() if views.keep(query, state, i)]
         rows = views.sort_rows(rows, query.sort, query.order)
-        return render(request, "index.html", query=query, rows=rows, counts=views.counts(rows, query.view),
+        shown, page = views.paginate(rows, query.page, views.PAGE_SIZE)
+        return render(request, "index.html", query=query, rows=shown, page=page, counts=views.counts(rows, query.view),
                       records_json=views.script_json([r.point for r in rows]), columns=views.COLUMNS, fix=None)
 
     # -- documents and incidents ------------------------------------------

@@ -25,6 +25,7 @@ COLUMNS = (
     ("injured", "injured"), ("stance", "stance"), ("source", "source"), ("confidence", "confidence"),
     ("review", "review"),
 )
+PAGE_SIZE = 200  # table rows per page; the counts, map and timeline cover every filtered record
 REVIEW_STATES = ("approved", "rejected", "unreviewed")
 REVIEWED = frozenset({"approved", "rejected"})
 # radius in metres drawn for a place known only roughly (app.js draws a circle, not a pin)
@@ -37,8 +38,8 @@ PRECISION_RADIUS_M = {"near": 10_000, "admin1": 50_000}
 
 @dataclass(frozen=True)
 class Query:
-    """One table request: which view, the filter, the sort. ``params`` are the non-empty filter
-    values as given (to rebuild URLs: sort links, export links)."""
+    """One table request: which view, the filter, the sort, the page of the table. ``params`` are
+    the non-empty filter values as given (to rebuild URLs: sort links, export links)."""
 
     view: str = "incidents"
     where: ExportFilter = ExportFilter()
@@ -47,6 +48,7 @@ class Query:
     sort: str = "date"
     order: str = "asc"
     params: Mapping[str, str] = field(default_factory=dict)
+    page: int = 1
 
     def url(self, path: str = "/", **changes: str) -> str:
         """``path`` with this query's view, filters and sort, with ``changes`` applied."""
@@ -59,6 +61,10 @@ class Query:
         data.update(changes)
         data = {k: v for k, v in data.items() if v}
         return path + ("?" + urlencode(data) if data else "")
+
+    def page_url(self, page: int) -> str:
+        """This table at page ``page`` (a new filter or sort starts again at page 1)."""
+        return self.url(page=str(page) if page > 1 else "")
 
     def sort_url(self, key: str) -> str:
         order = "desc" if key == self.sort and self.order == "asc" else "asc"
@@ -95,6 +101,9 @@ def parse_query(params: Mapping[str, str]) -> Query:
     order = str(params.get("order") or "asc").strip()
     if order not in ("asc", "desc"):
         raise ConfigError(f"order {order!r} is not an order", fix="use order=asc or order=desc")
+    page_text = str(params.get("page") or "1").strip()
+    if not page_text.isdigit() or not 1 <= int(page_text) <= 10**9:
+        raise ConfigError(f"page {page_text!r} is not a page number", fix="use page=1 or a higher whole number")
     reviewed = given.get("reviewed")
     if reviewed not in (None, "yes", "no"):
         raise ConfigError(f"reviewed {reviewed!r} is not yes or no", fix="choose reviewed yes, no, or leave it empty")
@@ -110,7 +119,7 @@ def parse_query(params: Mapping[str, str]) -> Query:
         raise ConfigError("min_confidence applies to incidents, not events",
                           fix="clear min_confidence or switch to the incidents view")
     return Query(view, where, given.get("admin1"), None if reviewed is None else reviewed == "yes", sort, order,
-                 given)
+                 given, int(page_text))
 
 
 # --------------------------------------------------------------------------
@@ -283,6 +292,27 @@ def sort_rows(rows: list[Row], key: str, order: str) -> list[Row]:
     present.sort(key=lambda r: (r.sort[key], r.id), reverse=order == "desc")
     missing.sort(key=lambda r: r.id)
     return present + missing
+
+
+@dataclass(frozen=True)
+class Page:
+    """Which slice of the sorted rows the table shows: rows ``first``..``last`` (1-based) of
+    ``total``, page ``number`` of ``pages``."""
+
+    number: int
+    pages: int
+    first: int
+    last: int
+    total: int
+
+
+def paginate(rows: Sequence[Row], page: int, size: int = PAGE_SIZE) -> tuple[Sequence[Row], Page]:
+    """The rows of page ``page`` (a page past the end shows the last one) and where they sit."""
+    pages = max(1, -(-len(rows) // size))
+    number = min(page, pages)
+    start = (number - 1) * size
+    shown = rows[start:start + size]
+    return shown, Page(number, pages, start + 1 if shown else 0, start + len(shown), len(rows))
 
 
 def counts(rows: Sequence[Row], view: str) -> list[tuple[str, int, str]]:
