@@ -12,7 +12,8 @@ How it works, stage by stage:
    (a bulletin's dated paragraphs, a round-up's headers). Sentences without a trigger but
    with figures or materiel attach to the act of their paragraph.
 4. Each act becomes one :class:`Incident`; its figures come only from its own sentences and
-   are merged without summing (``merge_counts``).
+   are merged without summing separate figures (``merge_counts``; the parts of one
+   coordinated figure are added). Totals over a period ("in the last two weeks") are left out.
 
 Unit of analysis (the documented policy): one record per distinct act, i.e. a distinct
 (type, place, date). With ``merge="acled"`` same-day, same-place acts of the same ACLED
@@ -263,7 +264,8 @@ class RuleExtractor:
             individuals=lx.individual.find(text, a, b),
             places=places,
             dates=[d for d in dates if d.value.spans and a <= d.value.spans[0][0] < b],
-            counts=[] if s.is_header else find_counts(text, a, b),
+            # a total over a period ("28 killed in the city over the last two weeks") is no act's figure
+            counts=[] if s.is_header else [c for c in find_counts(text, a, b) if not c.aggregate],
             materiel=[] if s.is_header else find_materiel(text, a, b),
             suicide=lx.suicide.find(text, a, b),
             claims=lx.claim.find(text, a, b),
@@ -496,10 +498,12 @@ class RuleExtractor:
         were no casualties" says nobody was killed and nobody was injured, and "no one was
         hurt" with no death mentioned in the act says nobody was killed either (a report
         names its dead before it says the rest were unhurt)."""
+        # the targets' figures, and those said to cover both sides ("14 fighters dead on both
+        # sides"); never the attackers' own dead alone
         mentions = [c for an in act.analyses for c in an.counts if c.side != "attackers"]
-        killed = merge_counts(mentions, "killed")
-        injured = merge_counts(mentions, "injured")
-        combined = merge_counts(mentions, "killed_or_injured")
+        killed = merge_counts(mentions, "killed", side=None)
+        injured = merge_counts(mentions, "injured", side=None)
+        combined = merge_counts(mentions, "killed_or_injured", side=None)
         if _nobody(combined):
             killed = killed or combined
             injured = injured or combined

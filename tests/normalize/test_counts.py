@@ -53,7 +53,7 @@ def test_enough_cases() -> None:
 @pytest.mark.parametrize("case", _params(CASES))
 def test_count_case(case: dict) -> None:
     # Compares the number of figures, then for each: kind, low/high, qualifier, side (default
-    # targets), negated (default false), and when given the subject and the texts of the number
+    # targets), negated and aggregate (default false), and when given the subject and the texts of the number
     # and trigger spans.
     problems = count_case_problems(case)
     assert problems == [], "\n".join(problems)
@@ -71,7 +71,7 @@ def test_case_comparison_checks_every_field() -> None:
     case = next(c for c in CASES if c["text"].startswith("Gunmen opened fire on a patrol"))
     assert count_case_problems(case) == []
     changes = {"kind": "injured", "low": 8, "high": None, "qualifier": "approximately", "side": "attackers",
-               "negated": True, "subject": "people", "number": "7 soldiers", "trigger": "fire"}
+               "negated": True, "aggregate": True, "subject": "people", "number": "7 soldiers", "trigger": "fire"}
     for key, value in changes.items():
         wrong = copy.deepcopy(case)
         wrong["expect"][0][key] = value
@@ -189,7 +189,7 @@ def test_combined_figures_are_never_split(text: str) -> None:
 
 
 # ------------------------------------------------------------------------------------------
-# merge_counts never sums
+# merge_counts never sums separate figures; it adds up the parts of one coordinated figure
 
 
 def test_repeated_figure_is_not_summed() -> None:
@@ -229,6 +229,37 @@ def test_merge_filters_kind_and_side() -> None:
     assert merge_counts([], "killed") is None
 
 
+@pytest.mark.parametrize(("text", "low", "high", "qualifier"), [
+    ("The ambush killed 3 soldiers, 2 policemen and a civilian.", 6, 6, Qualifier.EXACT),
+    ("4 soldiers and 3 civilians were killed.", 7, 7, Qualifier.EXACT),
+    ("Gunmen killed six priests, a cook and her daughter at the residence.", 8, 8, Qualifier.EXACT),
+    ("The blast killed more than 20 soldiers and 3 civilians.", 23, None, Qualifier.MORE_THAN),
+    ("The blast killed at least 5 soldiers and 2 civilians.", 7, None, Qualifier.AT_LEAST),
+])
+def test_the_parts_of_one_coordinated_figure_are_added(text: str, low: int, high: int | None,
+                                                       qualifier: Qualifier) -> None:
+    got = [m for m in find_counts(text) if m.kind == "killed"]
+    assert len(got) >= 2 and len({m.count.spans[1] for m in got}) == 1  # parts sharing one trigger
+    merged = merge_counts(got, "killed")
+    assert merged is not None
+    assert (merged.low, merged.high, merged.qualifier) == (low, high, qualifier)
+    assert set(merged.spans) == {s for m in got for s in m.count.spans}
+
+
+def test_parts_are_added_but_repeats_are_not() -> None:
+    text = "The ambush killed 3 soldiers and 2 policemen. The 5 dead were buried on Sunday."
+    merged = merge_counts(find_counts(text), "killed")
+    assert merged is not None and (merged.low, merged.high) == (5, 5)
+
+
+def test_an_approximate_part_keeps_the_parts_apart() -> None:
+    text = "The blast killed about 30 soldiers and 4 civilians."
+    got = [m for m in find_counts(text) if m.kind == "killed"]
+    assert [m.count.low for m in got] == [30, 4]
+    merged = merge_counts(got, "killed")
+    assert merged is not None and (merged.low, merged.qualifier) == (30, Qualifier.APPROXIMATELY)
+
+
 _qual = st.sampled_from(list(Qualifier))
 _count = st.builds(
     lambda lo, width, q, s: Count(lo, None if lo is None or width is None else lo + width, q, ((s, s + 2), (s + 3, s + 9))),
@@ -249,7 +280,7 @@ _mention = st.builds(
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(_mention, max_size=8))
+@given(st.lists(_mention, max_size=8, unique_by=lambda m: m.count.spans[1]))  # separate figures: own triggers
 def test_merge_counts_never_sums(mentions: list[CountMention]) -> None:
     merged = merge_counts(mentions, "killed")
     pool = [m for m in mentions if m.kind == "killed" and m.side == "targets"]
@@ -265,6 +296,20 @@ def test_merge_counts_never_sums(mentions: list[CountMention]) -> None:
     if not any(m.toll for m in pool) and lows:
         assert merged.low == max(lows)
     assert set(merged.spans) == {s for m in pool for s in m.count.spans}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 500), min_size=2, max_size=5), st.lists(st.integers(0, 500), max_size=3))
+def test_coordinated_exact_parts_sum_and_beat_smaller_figures(parts: list[int], others: list[int]) -> None:
+    trigger = (1000, 1006)
+    mentions = [CountMention("killed", Count(n, n, Qualifier.EXACT, ((i * 10, i * 10 + 2), trigger)), "targets", "", False)
+                for i, n in enumerate(parts)]
+    mentions += [CountMention("killed", Count(n, n, Qualifier.EXACT, ((2000 + i * 20, 2002 + i * 20), (2005 + i * 20, 2010 + i * 20))),
+                              "targets", "", False) for i, n in enumerate(others)]
+    merged = merge_counts(mentions, "killed")
+    assert merged is not None
+    assert merged.low == max([sum(parts), *others])
+    assert merged.qualifier == Qualifier.EXACT
 
 
 # ------------------------------------------------------------------------------------------

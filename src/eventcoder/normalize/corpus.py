@@ -219,6 +219,8 @@ def count_case_problems(case: dict[str, Any], found: list[CountMention] | None =
             problems.append(f"{label}: side {m.side}, expected {w.get('side', 'targets')}")
         if m.negated != w.get("negated", False):
             problems.append(f"{label}: negated {m.negated}, expected {w.get('negated', False)}")
+        if m.aggregate != w.get("aggregate", False):
+            problems.append(f"{label}: aggregate {m.aggregate}, expected {w.get('aggregate', False)}")
         if "subject" in w and m.subject != w["subject"]:
             problems.append(f"{label}: subject {m.subject!r}, expected {w['subject']!r}")
         if len(m.count.spans) != 2:

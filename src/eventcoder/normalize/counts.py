@@ -43,11 +43,13 @@ How figures are read
   (24, 99, approximately).
 * The same figure written twice ("killed 12 people ... the 12 dead") gives two mentions.
   Figures are never summed here; :func:`merge_counts` combines the mentions of one kind for
-  one incident by taking the best single figure (rule in its docstring).
+  one incident by taking the best single figure (rule in its docstring), after adding up the
+  parts of each coordinated figure ("killing 3 soldiers and 2 policemen" is 5 killed).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from dataclasses import dataclass
@@ -90,6 +92,7 @@ class CountMention:
     subject: str  # the noun phrase counted, e.g. "soldiers" ("" if none)
     negated: bool  # "no one was killed" -> low = high = 0
     toll: bool = False
+    aggregate: bool = False  # a total over a period ("in the last two weeks"), not one act's figure
 
 
 # ------------------------------------------------------------------------------------------
@@ -185,6 +188,12 @@ class _CountLexicon:
     cont: re.Pattern[str]
     back: re.Pattern[str]
     trigger_cue: re.Pattern[str] | None = None  # every pattern has a trigger: a cheap test first
+    one_kind: dict[str, str] = dataclasses.field(default_factory=dict)  # one_person verb or noun -> kind
+    one_not_subjects: frozenset[str] = frozenset()
+    one_not_after: frozenset[str] = frozenset()
+    one_name_ends: frozenset[str] = frozenset()
+    aggregate: re.Pattern[str] | None = None  # a period phrase ("over the last two weeks")
+    speech_verbs: frozenset[str] = frozenset()
 
 
 @functools.lru_cache(maxsize=1)
@@ -300,10 +309,11 @@ def _count_lexicon() -> _CountLexicon:
     vague_src = _bounded(vague_phrases)
     neg_words = [n for n in negation if _norm(n) != "no"]
     neg_src = rf"(?:{_bounded(neg_words)}|(?<![\w-])no(?=\s+[^\W\d_]))"
-    article = r"(?<![\w-])(?:an?|another|the)(?=\s)"
+    # "the driver", "her daughter": one person, when a singular person noun follows (see _candidate)
+    article = r"(?<![\w-])(?:an?|another|the|his|her|their)(?=\s)"
     qty = rf"(?:{quant}|{vague_src}|{neg_src}|{article})"
     qty_numeric = rf"(?:{quant}|{vague_src})"
-    qty_materiel = rf"(?:{quant}|{vague_src}|{article})"
+    qty_materiel = rf"(?:{quant}|{vague_src}|(?<![\w-])(?:an?|another|the)(?=\s))"
 
     fill = _bounded(fillers)
     aux = rf"(?:\s+{_bounded(auxiliaries + connectors)})*"
@@ -332,7 +342,36 @@ def _count_lexicon() -> _CountLexicon:
         ),
     )
     gap_trig = _alt(list(sides["martyrdom_triggers"]) + ["killed", "died", "killed himself"])
-    trigger_cue = _compile(rf"{post_trig}|{active_trig}|{_alt(toll_kind)}|{_alt(of_nouns)}|{gap_trig}")
+
+    # one person without a number ("Vargas was murdered", "the murder of Judge Espinosa")
+    one = _section(data, "one_person", where)
+    one_kind: dict[str, str] = {}
+    one_verbs: list[str] = []
+    one_nouns: list[str] = []
+    for kind, entry in _section(one, "kinds", where).items():
+        if kind not in KINDS:
+            raise CodebookError(f"{where}: unknown one_person kind {kind!r}", fix=f"use one of {', '.join(KINDS)}")
+        for part, bucket in (("verbs", one_verbs), ("nouns", one_nouns)):
+            for w in _words(entry, part, where) if entry.get(part) else []:
+                one_kind[_norm(w)] = kind
+                bucket.append(w)
+    one_adverbs = _bounded(_words(one, "adverbs", where))
+    patterns = (
+        *patterns,
+        ("one", 6, _compile(rf"(?<![\w-])(?P<aux>{_alt(_words(one, 'auxiliaries', where))})(?:\s+{one_adverbs})?"
+                            rf"\s+(?P<trig>{_alt(one_verbs)})(?![\w-])")),
+        ("one_of", 6, _compile(rf"(?<![\w-])(?P<trig>{_alt(one_nouns)})\s+of\s+(?P<np>[^\W\d_][\w'’.-]*"
+                               rf"(?:\s+[^\W\d_][\w'’.-]*){{0,4}})")),
+    )
+    periods = _section(data, "aggregate_periods", where)
+    units = _alt(_words(periods, "units", where))
+    number = rf"(?:{num}|few|several|a\s+few|couple\s+of|a\s+couple\s+of)"
+    aggregate = _compile(
+        rf"(?<![\w-])(?:{_alt(_words(periods, 'with_number', where))})\s+{number}\s+{units}(?![\w-])"
+        rf"|(?<![\w-])(?:{_alt(_words(periods, 'with_or_without_number', where))})(?:\s+{number})?\s+{units}(?![\w-])"
+    )
+    trigger_cue = _compile(rf"{post_trig}|{active_trig}|{_alt(toll_kind)}|{_alt(of_nouns)}|{gap_trig}"
+                           rf"|{_alt(one_verbs)}|{_alt(one_nouns)}")
     cont = _compile(rf"{_SEP}\s+(?P<qty>{qty})(?P<subj>{subj})")
     back = _compile(rf"(?P<qty>{qty})(?P<subj>{subj}){_SEP}\s+\Z")
 
@@ -368,6 +407,12 @@ def _count_lexicon() -> _CountLexicon:
         trigger_cue=trigger_cue,
         cont=cont,
         back=back,
+        one_kind=one_kind,
+        one_not_subjects=frozenset(_norm(x) for x in _words(one, "not_subjects", where)),
+        one_not_after=frozenset(_norm(x) for x in _words(one, "not_after_noun_of", where)),
+        one_name_ends=frozenset(_norm(x) for x in _words(one, "name_ends", where)),
+        aggregate=aggregate,
+        speech_verbs=frozenset(_norm(x) for x in _words(data, "speech_verbs", where)),
     )
 
 
@@ -590,7 +635,7 @@ def _candidate(
     if _is_date_or_year(text, qspan, lo, hi, lex):
         return None
     negated = False
-    if qtext == "the":
+    if qtext in ("the", "his", "her", "their"):
         if not tokens or not _contains(tokens, lex.person_singular):
             return None
         value = (1, 1, Qualifier.EXACT)
@@ -629,6 +674,79 @@ def _candidate(
         negated=negated,
         toll=name == "toll",
     )
+
+
+_CLAUSE_END = re.compile(r"[.;:!?\n]|,\s+(?:and|but|while|whereas)\b")
+
+
+def _aggregate(text: str, c: _Cand, lex: _CountLexicon, lo: int, hi: int) -> bool:
+    """Whether a period phrase shares the figure's clause: up to 80 characters after the figure
+    (to the clause's end), or before it in the same sentence."""
+    if lex.aggregate is None or c.toll:
+        return False
+    start, end = min(c.qspan[0], c.tspan[0]), max(c.qspan[1], c.tspan[1])
+    after = text[end : min(hi, end + 80)]
+    cut = _CLAUSE_END.search(after)
+    if lex.aggregate.search(after[: cut.start()] if cut else after):
+        return True
+    before = text[max(lo, start - 80) : start]
+    stops = list(re.finditer(r"[.;!?\n]", before))
+    return bool(lex.aggregate.search(before[stops[-1].end():] if stops else before))
+
+
+def _attempt_before(text: str, i: int, lex: _CountLexicon, lo: int) -> bool:
+    """Whether one of the three words before ``i`` says the act was only attempted or planned
+    ("the attempted murder of", "a plot for the assassination of")."""
+    before = [t.lower() for t in _WORD.findall(text[max(lo, i - 50) : i])][-3:]
+    return any(t in lex.one_not_after for t in before)
+
+
+def _one_person(text: str, m: re.Match[str], name: str, priority: int, lex: _CountLexicon, lo: int) -> _Cand | None:
+    """One person: "<name> was murdered" (the evidence is the word before the auxiliary, the
+    trigger the verb) or "the murder of <name>" (the name's words, then the noun); None when the
+    subject is not one person or the act did not happen ("the attempted murder of")."""
+    trig = _norm(m.group("trig"))
+    kind = lex.one_kind.get(trig)
+    if kind is None:
+        return None
+    if name == "one":
+        w = re.search(r"([^\W\d_][\w'’.-]*)\s+\Z", text[max(lo, m.start() - 40) : m.start()])
+        if not w:
+            return None
+        subject = w.group(1).rstrip(".").lower()
+        qspan = (m.start() - len(w.group(0)), m.start() - len(w.group(0)) + len(w.group(1).rstrip(".")))
+        if (subject in lex.one_not_subjects or subject in lex.number_words or subject in lex.negation or (subject in lex.person_all and subject not in lex.person_singular)):
+            return None
+    else:
+        if _attempt_before(text, m.start(), lex, lo):
+            return None
+        words = list(re.finditer(r"[^\W\d_][\w'’.-]*", m.group("np")))
+        kept: list[re.Match[str]] = []
+        for i, t in enumerate(words):
+            low = t.group(0).rstrip(".").lower()
+            if low in lex.one_name_ends and not (i == 0 and low == "the"):
+                break
+            kept.append(t)
+        tokens = [t.group(0).rstrip(".").lower() for t in kept]
+        if tokens and tokens[0] == "the":  # "the murder of the rector": a person noun must say who
+            if not _contains(tokens[1:], lex.person_singular):
+                return None
+        if (not tokens or tokens[-1] == "the" or tokens[0] in lex.number_words or tokens[0] in lex.negation
+                or any(t in lex.person_all and t not in lex.person_singular for t in tokens)
+                or any(t in lex.vague or t in lex.qualifier_of or t in lex.stop_words for t in tokens[:1])):
+            return None
+        # the name is followed by "and": more than one victim, how many is not said here
+        rest = m.group("np")[kept[-1].end():] + text[m.end() : m.end() + 8]
+        if re.match(r"\s*(?:,\s*)?and\b", rest):
+            return None
+        base = m.start("np")
+        qspan = (base + kept[0].start(), base + kept[-1].end())
+        subject = " ".join(tokens)
+    tokens = subject.split()
+    window = text[min(qspan[0], m.start("trig")) : m.end("trig") + 40]
+    return _Cand(name=name, priority=priority, qspan=qspan, tspan=m.span("trig"), kind=kind, low=1, high=1,
+                 qualifier=Qualifier.EXACT, subject=subject, side=_side(lex, tokens, trig, window),
+                 negated=False, toll=False)
 
 
 def _post_valid(text: str, m: re.Match[str], lex: _CountLexicon, hi: int) -> tuple[bool, int]:
@@ -675,6 +793,11 @@ def find_counts(text: str, start: int = 0, end: int | None = None) -> list[Count
         return []
     for name, priority, pattern in lex.patterns:
         for m in _search_all(pattern, text, lo, hi):
+            if name in ("one", "one_of"):
+                add(_one_person(text, m, name, priority, lex, lo))
+                continue
+            if name == "nominal" and _attempt_before(text, m.start(), lex, lo):
+                continue  # "the attempted murder of 2 judges"
             if name == "toll":
                 kind = lex.toll_kind.get(_norm(m.group("trig")))
                 add(_candidate(text, m, name, priority, lex, lo, hi, m.span("trig"), kind))
@@ -715,8 +838,8 @@ def find_counts(text: str, start: int = 0, end: int | None = None) -> list[Count
                 pos = m.end()
                 while parent is not None:
                     cm = lex.cont.match(text, pos, hi)
-                    if not cm:
-                        break
+                    if not cm or _next_word(text, cm.end(), hi).lower().rstrip(".") in lex.speech_verbs:
+                        break  # "killing 4 officers, a police statement said": the source, not a part
                     child = _candidate(text, cm, "cont", 4, lex, lo, hi, parent.tspan, parent.kind)
                     if child is None:
                         break
@@ -748,6 +871,7 @@ def find_counts(text: str, start: int = 0, end: int | None = None) -> list[Count
                 subject=c.subject,
                 negated=c.negated,
                 toll=c.toll,
+                aggregate=_aggregate(text, c, lex, lo, hi),
             )
         )
     return out
@@ -762,11 +886,58 @@ _QUAL_RANK = {
 }
 
 
+_SUM_QUALIFIER = {  # the qualifier of a sum, from the set of its parts' qualifiers (see _sum_parts)
+    frozenset({Qualifier.EXACT}): Qualifier.EXACT,
+    frozenset({Qualifier.MORE_THAN}): Qualifier.MORE_THAN,
+    frozenset({Qualifier.MORE_THAN, Qualifier.EXACT}): Qualifier.MORE_THAN,
+    frozenset({Qualifier.AT_LEAST}): Qualifier.AT_LEAST,
+    frozenset({Qualifier.AT_LEAST, Qualifier.EXACT}): Qualifier.AT_LEAST,
+    frozenset({Qualifier.AT_LEAST, Qualifier.MORE_THAN}): Qualifier.AT_LEAST,
+    frozenset({Qualifier.AT_LEAST, Qualifier.MORE_THAN, Qualifier.EXACT}): Qualifier.AT_LEAST,
+}
+
+
+def _sum_parts(pool: list[CountMention]) -> list[CountMention]:
+    """``pool`` with the parts of each coordinated figure (mentions of one kind and side that
+    share a trigger span: ``find_counts`` gives a trigger to one figure only, and coordinated
+    parts borrow it) replaced by one mention of their sum, at the first part's place.
+
+    The sum of exact parts is exact; "more than" or "at least" parts make it "more than" (all
+    bounds strict) or "at least" the sum of the lows, with no high. A part that is approximate,
+    vague, negated or a toll keeps the parts apart (no sum is made)."""
+    groups: dict[Span, list[CountMention]] = {}
+    for m in pool:
+        if len(m.count.spans) == 2:
+            groups.setdefault(m.count.spans[1], []).append(m)
+    out: list[CountMention] = []
+    for m in pool:
+        parts = groups.get(m.count.spans[1], [m]) if len(m.count.spans) == 2 else [m]
+        if len(parts) < 2:
+            out.append(m)
+            continue
+        if m is not parts[0]:
+            continue
+        qualifier = _SUM_QUALIFIER.get(frozenset(p.count.qualifier for p in parts))
+        if qualifier is None or any(p.negated or p.toll or p.count.low is None for p in parts):
+            out.extend(parts)
+            continue
+        low = sum(p.count.low or 0 for p in parts)
+        high = low if qualifier == Qualifier.EXACT else None
+        spans = tuple(sorted({s for p in parts for s in p.count.spans}))
+        subject = ", ".join(p.subject for p in parts if p.subject)
+        out.append(CountMention(m.kind, Count(low, high, qualifier, spans), m.side, subject, False))
+    return out
+
+
 def merge_counts(mentions: list[CountMention], kind: str, side: str | None = "targets") -> Count | None:
     """Combine the mentions of one ``kind`` (and ``side``; None = any side) for ONE incident.
 
-    Figures are never added up: a report repeats its figures ("killed 12 people ... the 12
-    dead"), and several reports of one incident repeat each other. The rule:
+    Figures are never added up across mentions: a report repeats its figures ("killed 12
+    people ... the 12 dead"), and several reports of one incident repeat each other. Only the
+    parts of ONE coordinated figure are added, since they count different people: "killing 3
+    soldiers, 2 policemen and a civilian" and "4 soldiers and 3 civilians were killed" are
+    one figure each (6 and 7), written in parts that share one trigger word (see
+    :func:`_sum_parts` for the qualifier of a sum). Then:
 
     1. If any mention is a running toll ("the death toll rose to 12"), the toll written last
        in the text wins.
@@ -778,7 +949,7 @@ def merge_counts(mentions: list[CountMention], kind: str, side: str | None = "ta
     The result keeps the winner's low, high and qualifier, with the spans of every mention
     considered (sorted, without repeats) as its evidence. None when there is no mention.
     """
-    pool = [m for m in mentions if m.kind == kind and (side is None or m.side == side)]
+    pool = _sum_parts([m for m in mentions if m.kind == kind and (side is None or m.side == side)])
     if not pool:
         return None
     tolls = [m for m in pool if m.toll]
