@@ -25,7 +25,7 @@ pytest.importorskip("httpx", reason="httpx (FastAPI's TestClient) is not install
 from fastapi.testclient import TestClient  # noqa: E402
 
 from eventcoder.link import link_incidents  # noqa: E402
-from eventcoder.records import Actor, Document, Location, LocationPrecision, SourceKind  # noqa: E402
+from eventcoder.records import Actor, Document, Location, LocationPrecision, SourceKind, to_dict  # noqa: E402
 from eventcoder.sample_reports import load_samples  # noqa: E402
 from eventcoder.store import Store  # noqa: E402
 from eventcoder.web import create_app  # noqa: E402
@@ -509,6 +509,46 @@ def test_approve_reject_and_unreview(client, db):
     assert "unreviewed" in audit[0] and "approved" in audit[2]  # newest first
     response = post(client, f"{path}/review", {"status": "maybe"}, path)
     assert response.status_code == 400
+
+
+def test_events_follow_a_correction_and_a_rejection(client, db):
+    with Store(db) as store:
+        event = max(store.events(), key=lambda e: len(e.incident_ids))
+        member, *others = sorted(event.incident_ids)
+        before = store.incident(member)
+    assert others and before.date is not None
+    path = f"/incidents/{member}"
+    # a correction that moves the report ten years away takes it out of the event
+    moved = {**to_dict(before.date), "start": "2030-01-01", "end": "2030-01-01", "spans": []}
+    response = post(client, f"{path}/correct", {"field": "date", "value": json.dumps(moved)}, path)
+    assert response.status_code == 303, response.text
+    with Store(db) as store:
+        assert store.event_of(member).incident_ids == (member,)
+        assert member not in store.event_of(others[0]).incident_ids
+        assert sorted(store.event_of(others[0]).incident_ids) == sorted(others)
+    # put back, it is linked again; rejected, it is in no event; unrejected, it is back
+    back = {**to_dict(before.date), "spans": []}
+    post(client, f"{path}/correct", {"field": "date", "value": json.dumps(back)}, path)
+    with Store(db) as store:
+        assert sorted(store.event_of(member).incident_ids) == sorted(event.incident_ids)
+    post(client, f"{path}/review", {"status": "rejected"}, path)
+    with Store(db) as store:
+        assert store.event_of(member) is None
+        assert sorted(store.event_of(others[0]).incident_ids) == sorted(others)
+    post(client, f"{path}/review", {"status": "unreviewed"}, path)
+    with Store(db) as store:
+        assert sorted(store.event_of(member).incident_ids) == sorted(event.incident_ids)
+
+
+def test_a_correction_in_a_store_never_linked_makes_no_events(client, db):
+    with Store(db) as store:
+        store.put_events([], "link.v1")
+        inc = next(iter(store.incidents()))
+    path = f"/incidents/{inc.incident_id}"
+    new = {"low": 2, "high": 2, "qualifier": "exact", "spans": []}
+    assert post(client, f"{path}/correct", {"field": "fatalities", "value": json.dumps(new)}, path).status_code == 303
+    with Store(db) as store:
+        assert store.counts()["events"] == 0 and store.incident(inc.incident_id).fatalities.low == 2
 
 
 # --------------------------------------------------------------------------

@@ -79,7 +79,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LinkConfig", "Linker", "LabeledPair", "estimate", "link_incidents", "load_link_config",
-    "load_pair_corpus", "merge_events", "relink", "resolve_constraints", "score_pairs", "split_event", "point_value",
+    "load_pair_corpus", "merge_events", "relink", "relink_if_linked", "resolve_constraints", "score_pairs", "split_event", "point_value",
 ]
 
 WEIGHT_NAMES = (
@@ -777,6 +777,15 @@ def relink(store: "Store", config: LinkConfig | None = None) -> list[Event]:
     events = linker.link(incidents, store.link_constraints())
     store.put_events(events, linker.config.linker)
     return events
+
+
+def relink_if_linked(store: "Store", config: LinkConfig | None = None) -> list[Event] | None:
+    """After a person changed an incident (a correction of its date or place, a rejection):
+    re-link and store the events when the store has been linked before, so that the events
+    follow the change; None (and nothing done) when it holds no events."""
+    if not store.counts().get("events"):
+        return None
+    return relink(store, config)
 
 
 def _stored_event(store: "Store", event_id: str) -> Event:

@@ -51,6 +51,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from ..errors import EventcoderError
 from ..export import EVENT_FORMATS, EXPORT_FORMATS, ExportFilter, check_export, format_count
+from ..link import relink_if_linked
 from ..records import Event, Incident
 from . import views
 from .security import COOKIE, CSRF_FIELD, CSRF_HEADER, BodyLimit, SecurityHeaders, Sessions
@@ -300,7 +301,9 @@ def create_app(db: str, token: str, reviewer: str, max_body: int = 1_000_000,
                 if s.incident(incident_id) is None:
                     raise _Page(404, f"No incident with id {incident_id!r}.")
                 try:
-                    s.correct_incident(incident_id, {field: value}, who=reviewer, note=note.strip() or None)
+                    with s.transaction():  # the correction and the events that follow it, or neither
+                        s.correct_incident(incident_id, {field: value}, who=reviewer, note=note.strip() or None)
+                        relink_if_linked(s)
                 except EventcoderError as exc:
                     return incident_page(request, incident_id, 400, exc.message, exc.fix, field, text, note)
             return RedirectResponse(f"/incidents/{incident_id}?" + urlencode({"field": field}), status_code=303)
@@ -320,7 +323,9 @@ def create_app(db: str, token: str, reviewer: str, max_body: int = 1_000_000,
                     return incident_page(request, incident_id, 400, f"{status!r} is not a review status.",
                                          "press Approve, Reject or Unreview")
                 try:
-                    s.review_incident(incident_id, status, who=reviewer, note=note or None)
+                    with s.transaction():  # a rejected incident leaves its event; unrejected, it comes back
+                        s.review_incident(incident_id, status, who=reviewer, note=note or None)
+                        relink_if_linked(s)
                 except EventcoderError as exc:
                     return incident_page(request, incident_id, 400, exc.message, exc.fix)
             return RedirectResponse(f"/incidents/{incident_id}", status_code=303)
