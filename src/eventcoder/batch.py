@@ -43,7 +43,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from .errors import ConfigError
 from .ingest import IngestOptions, read_paths
-from .pipeline import Pipeline, PipelineConfig, Result
+from .pipeline import Pipeline, PipelineConfig, Result, Summary
 from .records import Document, Incident, Rejected, to_dict
 
 ENGINES = ("local", "dask")
@@ -386,33 +386,25 @@ class BatchProgress:
 
 
 @dataclass
-class BatchSummary:
-    """What one invocation of :func:`run_batch` coded (chunks done before a resume are counted in
-    ``skipped_chunks``, not in the other counts)."""
+class BatchSummary(Summary):
+    """What one invocation of :func:`run_batch` coded: the counts of :class:`~eventcoder.pipeline.Summary`
+    (coded documents, incidents, rejected inputs and documents, rejection codes), and chunks done
+    before a resume are counted in ``skipped_chunks``, not in the other counts."""
 
-    documents: int = 0  # coded documents (not rejected)
-    incidents: int = 0
-    rejected: int = 0  # rejected inputs and documents
     chunks: int = 0  # chunks coded by this invocation
     skipped_chunks: int = 0  # chunks done before a resume
     seconds: float = 0.0
     docs_per_second: float = 0.0  # (documents + rejected) per second
-    reasons: dict[str, int] = field(default_factory=dict)  # rejection code -> count
     per_worker: dict[str, int] = field(default_factory=dict)  # worker -> inputs coded
     run_key: str = ""
     engine: str = ""
     workers: int = 0
 
-    def add(self, chunk: ChunkResult) -> None:
+    def add_chunk(self, chunk: ChunkResult) -> None:
         self.chunks += 1
         self.per_worker[chunk.worker] = self.per_worker.get(chunk.worker, 0) + len(chunk.results)
         for result in chunk.results:
-            if result.rejected is not None:
-                self.rejected += 1
-                self.reasons[result.rejected.code] = self.reasons.get(result.rejected.code, 0) + 1
-            else:
-                self.documents += 1
-                self.incidents += len(result.incidents)
+            self.add(result)
 
 
 class _Cutter:
@@ -658,7 +650,7 @@ def run_batch(
                 parts.write(chunk)
             if store is not None:
                 _store_chunk(store, key, pipeline.name, chunk)
-            summary.add(chunk)
+            summary.add_chunk(chunk)
             if progress is not None:
                 progress(_progress(summary, cutter, counter, time.perf_counter() - start))
         summary.skipped_chunks = cutter.skipped

@@ -420,6 +420,8 @@ def _converter(tp: Any) -> typing.Callable[[Any], Any]:
     elif origin is tuple:
         items = tuple(_converter(a) for a in args)
         convert = lambda v: tuple(c(x) for c, x in zip(items, v))  # noqa: E731
+    elif tp is dt.datetime:
+        convert = lambda v: v if isinstance(v, dt.datetime) else dt.datetime.fromisoformat(v)  # noqa: E731
     elif tp is dt.date:
         convert = lambda v: v if isinstance(v, dt.date) else dt.date.fromisoformat(v)  # noqa: E731
     elif isinstance(tp, type) and issubclass(tp, enum.Enum):
@@ -483,9 +485,6 @@ class Correction:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Correction":
-        data = dict(data)
-        if isinstance(data.get("at"), str):
-            data["at"] = dt.datetime.fromisoformat(data["at"])
         return from_dict(cls, data)
 
 
@@ -525,7 +524,4 @@ class LinkConstraint:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "LinkConstraint":
-        data = dict(data)
-        if isinstance(data.get("at"), str):
-            data["at"] = dt.datetime.fromisoformat(data["at"])
         return from_dict(cls, data)
