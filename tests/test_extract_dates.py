@@ -78,3 +78,31 @@ def test_the_verbs_of_saying_come_from_the_codebook():
     lexicon.event_types = dataclasses.replace(lexicon.event_types, raw=raw)
     text = "Police announced today that gunmen shot dead a farmer at dawn on 6 March."
     assert act_dates(RuleExtractor(lexicon), text) == [(PUBLISHED, "today")]  # without the list: nearest the trigger
+
+
+def test_an_undated_lead_takes_the_date_of_a_later_definite_mention(extractor):
+    text = ("Rebels have carried out attacks in the south of the province.\n\n"
+            "Traffic on the highway was suspended because of the attacks, which began at dawn yesterday.")
+    assert act_dates(extractor, text)[0] == (dt.date(2021, 3, 9), "yesterday")
+
+
+def test_an_undated_act_stays_undated_without_a_definite_mention(extractor):
+    # "an attack" is a new act, not a reference back to the first one
+    text = ("Rebels have carried out attacks in the south of the province.\n\n"
+            "Separately, an attack on a bank in the capital was reported on 2 March.")
+    dates = act_dates(extractor, text)
+    assert dates[0] == (None, None)
+
+
+@pytest.mark.parametrize(
+    "text, sub_event_type",
+    [
+        # an attack on armed forces is a battle (ACLED) ...
+        ("Rebels attacked an army headquarters in the town on 2 March, killing 4 soldiers.", "armed_clash"),
+        # ... a union's offices are not armed forces (targets codebook 1.1.0)
+        ("Ten union leaders were killed on 2 March during an attack on a union headquarters.", "attack"),
+    ],
+)
+def test_who_was_attacked_decides_between_attack_and_armed_clash(extractor, text, sub_event_type):
+    doc = Document(text=text, doc_id="t", published=PUBLISHED)
+    assert [inc.sub_event_type for inc in extractor.extract(doc)] == [sub_event_type]

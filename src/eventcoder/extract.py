@@ -336,6 +336,7 @@ class RuleExtractor:
         header_place: tuple[Span, bool] | None = None
         para_date: dict[int, DateMention] = {}
         reported_dates: set[int] = set()  # ids of the report dates among last_date / para_date
+        backrefs: list[tuple[int, set[str], DateMention]] = []  # dated definite mentions of an act
         for an in analyses:
             s = an.sentence
             if s.is_header:
@@ -399,7 +400,26 @@ class RuleExtractor:
                     reported_dates.add(id(usable[0]))
             if an.places:
                 last_place = an.places[0]
+            if acts_dates:
+                back = {t.code for t in an.strong if _DEFINITE.search(text, max(s.start, t.start - 40), t.start)}
+                if back:
+                    backrefs.append((s.start, back, acts_dates[0]))
+        self._date_from_backreference(acts, backrefs)
         return acts
+
+    def _date_from_backreference(self, acts: list[_Act], backrefs: list[tuple[int, set[str], DateMention]]) -> None:
+        """An act told without a date takes the date of a later sentence that refers back to it:
+        "FARC rebels have carried out attacks in Cauca ... the attacks, which began at 0300
+        today" (a lead often leaves the date to a later paragraph). Only a definite mention of a
+        compatible type counts, the first after the act, and only for acts with no date at all."""
+        for act in acts:
+            if act.date is not None:
+                continue
+            first = act.analyses[0].sentence
+            for start, codes, date in backrefs:
+                if start > first.start and any(self._compatible(act, c) for c in codes):
+                    act.date, act.date_reported = date, False
+                    break
 
     # ------------------------------------------------------------------ records
 
@@ -661,6 +681,10 @@ class RuleExtractor:
 
 
 _fold = normalize_place  # place names are compared as the gazetteer keys them
+
+
+# "the attacks", "these terrorist attacks", "this murder": a trigger that refers back to an act
+_DEFINITE = re.compile(r"\b(?:the|these|this|those|that)\s+(?:[\w-]+\s+){0,2}$", re.I)
 
 
 def _nobody(count: Count | None) -> bool:

@@ -123,7 +123,11 @@ class RawDate:
 
     @property
     def days(self) -> tuple[dt.date, ...]:
-        """The single days the key gives (alternatives with start == end), in key order."""
+        """The single days the key gives (alternatives with start == end), in key order; none
+        when an alternative is open (``(28 NOV 89) / (- 28 NOV 89)``: the annotators read the
+        report as not fixing the day, only a day it was on or before)."""
+        if any(s is None or e is None for s, e in self.alternatives):
+            return ()
         return tuple(s for s, e in self.alternatives if s is not None and s == e)
 
     def resolve(self, reference: dt.date | None) -> RawDate:
@@ -525,6 +529,8 @@ def _one_date(part: str, reference: dt.date | None) -> tuple[dt.date | None, boo
     month_no = _MONTHS.get(month[:3])
     if month_no is None:
         return None, False
+    if year in ("00", "0000"):  # the keys' "16 NOV 00": a message without a dateline
+        year = None
     if year is None:
         if reference is None:
             return None, True

@@ -22,7 +22,10 @@ the matching, are not.
 **date.** A predicted window is ``[start, end]`` of ``incident.date``, widened by one day on
 each side when the date was written in the Hijri calendar (conversion tables disagree by a
 day). It *claims a day* when it is closed and spans at most 3 days. A gold template *gives a
-day* when one of its alternatives is a single day (``12 JAN 90``); the pair is *exact-day
+day* when one of its alternatives is a single day (``12 JAN 90``) and none is open: a key
+such as ``(28 NOV 89) / (- 28 NOV 89)`` says the report fixes no day, only one the act was on
+or before, and ``16 NOV 00`` (the keys' year for a message without a dateline) has no year to
+resolve; both are counted in ``gold_day_left_out``. The pair is *exact-day
 correct* when a claimed window contains one of those days. ``exact_day_accuracy`` = correct /
 matched gold templates that give a day. ``window_contains_gold``: over matched gold templates
 with a closed interval, the predicted window contains one; ``window_overlaps_gold``: over
@@ -150,6 +153,7 @@ class _Gold:
     injury: bool
     killed: tuple[int, ...] = ()  # the counts the key accepts; () when it gives none
     injured: tuple[int, ...] = ()
+    day_left_out: str | None = None  # why a key that names a day does not give one
 
     @classmethod
     def of(cls, t: RawTemplate, published: dt.date | None, cache: dict[str, str | None]) -> _Gold:
@@ -174,6 +178,13 @@ class _Gold:
             injury=t.injury,
             killed=t.killed.values,
             injured=t.injured.values,
+            day_left_out=(
+                None if t.date is None
+                else "open_alternative" if date is not None and date.alternatives and not date.days
+                and any(s is not None and s == e for s, e in date.alternatives)
+                else "year_unknown" if date is not None and date.year_missing and not date.alternatives
+                else None
+            ),
         )
 
 
@@ -353,6 +364,8 @@ class _Tally:
         self.n_pred += len(preds)
         for g in golds:
             self._inc("gold_day", bool(g.days))
+            if g.day_left_out:
+                self._inc(f"gold_day_{g.day_left_out}")
             self._inc("gold_dated", bool(g.intervals))
             self._inc("gold_country", bool(g.countries))
             self._inc("gold_place", bool(g.places))
@@ -414,6 +427,10 @@ class _Tally:
             "matched_gold_with_day": c("m_day", 0),
             "matched_gold_with_day_undated_prediction": c("m_day_undated", 0),
             "gold_templates_with_day": c("gold_day", 0),
+            "gold_day_left_out": {
+                "open_alternative": c("gold_day_open_alternative", 0),
+                "year_unknown": c("gold_day_year_unknown", 0),
+            },
             "gold_templates_with_date": c("gold_dated", 0),
             "predicted_incidents_without_date": c("pred_undated", 0),
             "predicted_incidents_claiming_day": c("pred_day", 0),

@@ -348,10 +348,13 @@ def _count_lexicon() -> _CountLexicon:
     one_kind: dict[str, str] = {}
     one_verbs: list[str] = []
     one_nouns: list[str] = []
+    one_intransitive: list[str] = []
+    one_possessed: list[str] = []
     for kind, entry in _section(one, "kinds", where).items():
         if kind not in KINDS:
             raise CodebookError(f"{where}: unknown one_person kind {kind!r}", fix=f"use one of {', '.join(KINDS)}")
-        for part, bucket in (("verbs", one_verbs), ("nouns", one_nouns)):
+        for part, bucket in (("verbs", one_verbs), ("nouns", one_nouns), ("intransitive", one_intransitive),
+                             ("possessed", one_possessed)):
             for w in _words(entry, part, where) if entry.get(part) else []:
                 one_kind[_norm(w)] = kind
                 bucket.append(w)
@@ -363,6 +366,14 @@ def _count_lexicon() -> _CountLexicon:
         ("one_of", 6, _compile(rf"(?<![\w-])(?P<trig>{_alt(one_nouns)})\s+of\s+(?P<np>[^\W\d_][\w'’.-]*"
                                rf"(?:\s+[^\W\d_][\w'’.-]*){{0,4}})")),
     )
+    if one_intransitive:  # "Inspector Flores died in the explosion", "he later died"
+        patterns = (*patterns, ("one", 6, _compile(
+            rf"(?<![\w-])(?:{one_adverbs}\s+)?(?P<trig>{_alt(one_intransitive)})(?![\w-])")))
+    if one_possessed:  # "Romero's death", "his assassination"
+        not_before = _alt(_words(one, "not_before_possessed", where)) if one.get("not_before_possessed") else "(?!)"
+        patterns = (*patterns, ("one_pos", 6, _compile(
+            rf"(?:(?<![\w'’-])(?P<np>[^\W\d_][\w.-]*)['’]s|(?<![\w-])(?P<pr>his|her))\s+(?:own\s+)?"
+            rf"(?P<trig>{_alt(one_possessed)})(?![\w-])(?!\s+(?:{not_before})(?![\w-]))")))
     periods = _section(data, "aggregate_periods", where)
     units = _alt(_words(periods, "units", where))
     number = rf"(?:{num}|few|several|a\s+few|couple\s+of|a\s+couple\s+of)"
@@ -371,7 +382,7 @@ def _count_lexicon() -> _CountLexicon:
         rf"|(?<![\w-])(?:{_alt(_words(periods, 'with_or_without_number', where))})(?:\s+{number})?\s+{units}(?![\w-])"
     )
     trigger_cue = _compile(rf"{post_trig}|{active_trig}|{_alt(toll_kind)}|{_alt(of_nouns)}|{gap_trig}"
-                           rf"|{_alt(one_verbs)}|{_alt(one_nouns)}")
+                           rf"|{_alt(one_verbs + one_intransitive + one_possessed)}|{_alt(one_nouns)}")
     cont = _compile(rf"{_SEP}\s+(?P<qty>{qty})(?P<subj>{subj})")
     back = _compile(rf"(?P<qty>{qty})(?P<subj>{subj}){_SEP}\s+\Z")
 
@@ -701,6 +712,10 @@ def _attempt_before(text: str, i: int, lex: _CountLexicon, lo: int) -> bool:
     return any(t in lex.one_not_after for t in before)
 
 
+_SUBJECT_BEFORE = re.compile(r"([^\W\d_][\w'’.-]*)\s+\Z")
+_SUBJECT_BEFORE_CLAUSE = re.compile(r"([^\W\d_][\w'’.-]*),\s+(?:who|whom|whose)\s[^,;.]{1,100},\s+\Z", re.I)
+
+
 def _one_person(text: str, m: re.Match[str], name: str, priority: int, lex: _CountLexicon, lo: int) -> _Cand | None:
     """One person: "<name> was murdered" (the evidence is the word before the auxiliary, the
     trigger the verb) or "the murder of <name>" (the name's words, then the noun); None when the
@@ -709,12 +724,21 @@ def _one_person(text: str, m: re.Match[str], name: str, priority: int, lex: _Cou
     kind = lex.one_kind.get(trig)
     if kind is None:
         return None
-    if name == "one":
-        w = re.search(r"([^\W\d_][\w'’.-]*)\s+\Z", text[max(lo, m.start() - 40) : m.start()])
+    if name == "one_pos":
+        which = "np" if m.group("np") else "pr"
+        subject = m.group(which).rstrip(".").lower()
+        qspan = m.span(which)
+        if (subject in lex.one_not_subjects or subject in lex.number_words or subject in lex.negation
+                or subject in lex.person_all and subject not in lex.person_singular):
+            return None
+    elif name == "one":
+        # the word before, or before a relative clause: "Oqueli, who was kidnapped, was found dead"
+        base = max(lo, m.start() - 140)
+        w = _SUBJECT_BEFORE.search(text, base, m.start()) or _SUBJECT_BEFORE_CLAUSE.search(text, base, m.start())
         if not w:
             return None
         subject = w.group(1).rstrip(".").lower()
-        qspan = (m.start() - len(w.group(0)), m.start() - len(w.group(0)) + len(w.group(1).rstrip(".")))
+        qspan = (w.start(1), w.start(1) + len(w.group(1).rstrip(".")))
         if (subject in lex.one_not_subjects or subject in lex.number_words or subject in lex.negation or (subject in lex.person_all and subject not in lex.person_singular)):
             return None
     else:
@@ -793,7 +817,7 @@ def find_counts(text: str, start: int = 0, end: int | None = None) -> list[Count
         return []
     for name, priority, pattern in lex.patterns:
         for m in _search_all(pattern, text, lo, hi):
-            if name in ("one", "one_of"):
+            if name in ("one", "one_of", "one_pos"):
                 add(_one_person(text, m, name, priority, lex, lo))
                 continue
             if name == "nominal" and _attempt_before(text, m.start(), lex, lo):

@@ -20,12 +20,16 @@ What is recognised (the words live in ``data/calendars/gregorian.yaml`` and
 Resolution rules (none of them reads the machine clock):
 
 * A date written without a year takes the most recent year in which it is not after the
-  publication date ("within a year"), and gets ``year_inferred=True``. Without a publication
+  publication date ("within a year"; for a Gregorian date the day after it counts too, for the
+  time zones of datelines and GMT times), and gets ``year_inferred=True``. Without a publication
   date, the last absolute date earlier in the same paragraph is used instead; without either,
   the mention is kept with ``start=end=None`` and precision ``unknown``.
 * Relative, weekday and "earlier this ..." expressions resolve against the last *absolute* date
-  earlier in the same paragraph (``DateMention.anchor`` is its span), else the publication date
-  (``anchor=None``). Paragraphs are separated by a blank line; a heading line (a short first line
+  earlier in the same paragraph that names a day not after the publication date
+  (``DateMention.anchor`` is its span), else the publication date (``anchor=None``). A month or
+  a year named in passing ("whose director was killed in December 1986", "the April 1990
+  elections") is background and anchors nothing: "20 days ago" after it counts from the
+  publication date. Paragraphs are separated by a blank line; a heading line (a short first line
   of a block with no final punctuation, or a line starting with ``#``) is a paragraph of its own.
 * Relatives count from the anchor's reference day: the day itself, the last day of a range of
   days, the first day of a month or year; a Hijri anchor's one-day doubt carries over ("two days
@@ -350,6 +354,9 @@ class Tables:
                 self.g_months[a.lower()] = int(num)
                 abbr.append(a)
         self.ambiguous = {w.lower() for w in g.get("ambiguous_lowercase", [])}
+        names = g.get("name_nouns", [])
+        # "the 19 April Movement", "15 September Street": a date that begins a name
+        self.name_after = re.compile(r"[^\S\n]+" + _alt(names) + r"(?!\w)", re.I) if names else None
         self.weekdays = {w.lower(): int(num) for num, words in g["weekdays"].items() for w in words}
         self.ordinals = {_norm(k): int(v) for k, v in g["ordinals"].items()}
         self.pivot = int(g["two_digit_years"]["pivot_without_publication"])
@@ -712,10 +719,13 @@ def _hijri_year(cal: _HijriCalendar, y: int) -> _Res | None:
 
 
 def _infer(build: Callable[[int], _Res | None], year: int, limit: dt.date) -> _Res | None:
-    """The most recent of ``year`` and ``year - 1`` whose window starts on or before ``limit``."""
+    """The most recent of ``year`` and ``year - 1`` whose window starts on or before ``limit``;
+    a Gregorian day may be one day after it (a wire's dateline is local time, the act may be
+    dated in GMT: "0130 GMT on 7 September" in a report filed on 6 September is not a year old;
+    a Hijri window already carries its one-day doubt)."""
     for y in (year, year - 1):
         res = build(y)
-        if res is not None and res.first <= limit:
+        if res is not None and res.first <= (limit + _ONE if res.margin == 0 else limit):
             return replace(res, year_inferred=True)
     return None
 
@@ -1217,6 +1227,10 @@ def find_dates(text: str, *, published: dt.date | None, hijri_calendar: str = "t
         if at < pos or (m := pattern.match(text, at)) is None:
             continue
         cand = _HANDLERS[m.lastgroup](m, ctx)  # type: ignore[index]
+        if cand is not None and cand.kind == "absolute" and tables.name_after is not None \
+                and tables.name_after.match(text, m.end()):
+            pos = m.end()  # part of a name, not a date
+            continue
         if cand is not None:  # else: try again at the next possible start inside the match
             cands.append(cand)
             pos = m.end()
@@ -1226,19 +1240,20 @@ def find_dates(text: str, *, published: dt.date | None, hijri_calendar: str = "t
     starts = paragraph_starts(text)
     pub = None if published is None else _Ref(published, published, published, DatePrecision.DAY, 0, None)
     out: list[DateMention] = []
-    last: _Ref | None = None
+    last: _Ref | None = None  # the anchor for relatives (see _can_anchor)
+    last_any: _Ref | None = None  # the last absolute date, for a year left out without a publication date
     para = -1
     for c in cands:
         here = bisect.bisect_right(starts, c.span[0]) - 1
         if here != para:
-            para, last = here, None
+            para, last, last_any = here, None, None
         res: _Res | None = None
         anchor: Span | None = None
         try:
             if c.needs == "none":
                 res = c.build()
             elif c.needs == "year":
-                ref = pub or last
+                ref = pub or last_any
                 if ref is not None:
                     res, anchor = c.build(ref.day), ref.span
             else:
@@ -1257,9 +1272,21 @@ def find_dates(text: str, *, published: dt.date | None, hijri_calendar: str = "t
                 end = end + dt.timedelta(days=1)  # a night runs past midnight: "Friday night" = Friday..Saturday
             value = DateValue(res.start, end, res.precision, c.calendar, res.year_inferred, text[s:e], (c.span,))
             if c.kind == "absolute":
-                last = _Ref(res.ref, res.start, res.end, res.precision, res.margin, c.span)
+                last_any = _Ref(res.ref, res.start, res.end, res.precision, res.margin, c.span)
+                if _can_anchor(res, published):
+                    last = last_any
         out.append(DateMention(value, c.kind, anchor))
     return out
+
+
+def _can_anchor(res: _Res, published: dt.date | None) -> bool:
+    """Whether a date can anchor the relative expressions after it: it names a day (or a few),
+    not after the publication date. A month or a year named in passing ("whose director was
+    killed in December 1986", "the April 1990 elections") is background: "20 days ago" and "last
+    night" after it still count from the publication date."""
+    if res.precision != DatePrecision.DAY or res.start is None:
+        return False
+    return published is None or res.start <= published
 
 
 def parse_date(expression: str, *, published: dt.date | None, hijri_calendar: str = "tabular",
