@@ -150,7 +150,7 @@ def _bounded(phrases: Iterable[str]) -> str:
 
 
 _FLAGS = re.IGNORECASE
-_SEP = r"(?:\s*,\s*and|\s*,|\s+and|\s+as\s+well\s+as)"
+_SEP = r"(?:\s*,\s*and|\s*,\s*as\s+well\s+as|\s*,|\s+and|\s+as\s+well\s+as)"
 _PUNCT_OR_END = re.compile(r"\s*(?:[^\w\s]|$)")
 _WORD = re.compile(r"[\w'’.-]+")
 
@@ -285,7 +285,8 @@ def _count_lexicon() -> _CountLexicon:
     )
     stop_alt = _alt(subject_stops)
     sw = rf"(?!{stop_alt}(?![\w'’-]))(?:(?:[a-z]\.){{2,}}|(?:\d+-)?[^\W\d_][\w'’]*(?:-[\w'’]+)*)"
-    subj = rf"(?:\s+{sw}){{0,6}}"
+    # up to six words, and an acronym in brackets: "two leaders of the patriotic union (UP)"
+    subj = rf"(?:\s+{sw}){{0,6}}(?:\s+\([^\W_][\w.-]{{0,11}}\))?"
 
     # ---- quantities
     w = rf"(?:{_alt(number_words + scales)})\b"
