@@ -131,3 +131,39 @@ def test_a_missing_model_is_a_config_error_that_names_the_fix(tmp_path):
     message = str(err.value)
     assert "no-model" in message and "manifest.json" in message
     assert "eventcoder train muc4" in message and "--rules-only" in message
+
+
+BULLETIN = (
+    "On 3 May, fighters attacked a military base in Magumeri with gun trucks and rifles. Troops "
+    "repelled the attack after two hours of fighting, and the army said 11 insurgents were killed.\n\n"
+    "On 5 May, gunmen abducted 7 women who were collecting firewood outside Gwoza."
+)
+
+
+def test_a_filler_belongs_to_the_act_of_its_paragraph(stage_with):
+    # the clash is an act the model does not code: what the tagger finds in its paragraph is
+    # dropped, not handed to the abduction in the next paragraph
+    doc = Document(text=BULLETIN, doc_id="bulletin-1", published=dt.date(2019, 5, 7))
+    stage = stage_with(relevant=True, kidnapping=True)
+    incidents = list(Pipeline(PipelineConfig(learned=False)).process(doc).incidents)
+    assert [i.sub_event_type for i in incidents] == ["armed_clash", "abduction"]
+    _, ents = stage.decide(doc, incidents)
+    second = BULLETIN.index("On 5 May")
+    assert any(e.first.start < second for e in ents)  # the tagger does find fillers in the first paragraph
+    abduction = stage.apply(doc, incidents)[1]
+    assert abduction.coding.extractor == "test-crf.v0"
+    assert all(a >= second for f in fillers(abduction) for a, _ in f.spans)
+
+
+def test_the_nearest_act_is_measured_to_its_evidence_not_to_where_it_starts():
+    from eventcoder.learn.assemble import Entity
+    from eventcoder.learn.stage import _nearest
+    from eventcoder.learn.tagger import RoleSpan
+    from eventcoder.records import Incident
+
+    long_sentence = Incident(doc_id="d", event_type="x", sub_event_type="attack", evidence=((0, 300),))
+    next_one = Incident(doc_id="d", event_type="x", sub_event_type="attack", evidence=((320, 400),))
+    near_the_end = Entity("PerpOrg", "fmln", [RoleSpan("PerpOrg", 280, 284, 0, 0.9)])
+    assert _nearest([long_sentence, next_one], [0, 1], [near_the_end]) == 0  # inside the first act's sentence
+    after_both = Entity("PerpOrg", "fmln", [RoleSpan("PerpOrg", 410, 414, 1, 0.9)])
+    assert _nearest([long_sentence, next_one], [0, 1], [after_both]) == 1
