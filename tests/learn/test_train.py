@@ -93,6 +93,9 @@ def test_smoke_training_writes_the_model_and_its_provenance(smoke_model):
     doc_model = json.loads((out / "document.json").read_text())
     assert doc_model["labels"] == manifest["document_classifier"]["labels"]
     assert doc_model["labels"][0] == "relevant"
+    # the classifiers learn from cross-fitted tagger features; the fold taggers are not kept
+    assert manifest["document_classifier"]["tagger_features_folds"] == 5
+    assert not list(out.glob(".fold*"))
 
 
 def test_training_twice_with_the_same_seed_gives_identical_files(smoke_model, muc4_dir, tmp_path):

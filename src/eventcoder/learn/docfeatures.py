@@ -4,7 +4,9 @@ MUC-4 relevance follows the task's rules (a specific act, in the covered countri
 relative to the dateline, not a military clash), which bag-of-words models miss. So besides
 the words, the features describe what the rule stage already found: each incident's codebook
 type, how old its date is relative to the publication date, which country it was geocoded to,
-its stance, and the years the text mentions relative to the publication year.
+its stance, and the years the text mentions relative to the publication year; and what the role
+tagger found (:func:`tagger_features`): a report of an act names its perpetrators, victims and
+weapons, and says so early.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import re
 from collections.abc import Iterable
 
 from ..lexicon import Lexicon
+from ..muc4.data import ROLES
 from ..records import Incident
+from .assemble import Entity
 from .tokens import Token
 
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
@@ -85,4 +89,21 @@ def document_features(
         ]
         if inc.fatalities:
             f.append("fatalities")
+    return f
+
+
+def tagger_features(ents: Iterable[Entity]) -> list[str]:
+    """What the role tagger found in a document, per role: how many entities (capped at 3), how
+    sure the surest one is (thresholds 0.5 / 0.7 / 0.9), and whether one is in the first two
+    sentences. For training documents these come from a tagger that did not see them
+    (cross-fitting in :func:`eventcoder.learn.train.train_muc4`)."""
+    ents = list(ents)
+    f: list[str] = []
+    for role in ROLES:
+        mine = [e for e in ents if e.role == role]
+        f.append(f"tag_n_{role}={min(len(mine), 3)}")
+        best = max((e.probability for e in mine), default=0.0)
+        f.extend(f"tag_p_{role}>={t}" for t in (0.5, 0.7, 0.9) if best >= t)
+        if any(e.first.sentence < 2 for e in mine):
+            f.append(f"tag_lead_{role}")
     return f

@@ -24,7 +24,7 @@ from ..lexicon import Lexicon
 from ..records import Actor, ActorKind, Coding, Document, Incident, Target, TargetKind, Weapon
 from ..segment import PARAGRAPH_BREAK, is_caseless, segment
 from .assemble import PERPETRATOR_ROLES, TYPES, Entity, entities
-from .docfeatures import document_features
+from .docfeatures import document_features, tagger_features
 from .linear import LinearModel
 from .tagger import RoleTagger
 from .tokens import sentences
@@ -78,9 +78,9 @@ class LearnedStage:
     def decide(self, doc: Document, incidents: list[Incident]) -> tuple[dict[str, float], list[Entity]]:
         """The document classifiers' probabilities and the tagger's entities."""
         sents = sentences(doc.text)
-        spans = self.tagger.tag(doc.text, sents)
-        probs = self.documents.probabilities(document_features(doc.text, sents, doc.published, incidents, self.lexicon))
-        return probs, entities(doc.text, spans)
+        ents = entities(doc.text, self.tagger.tag(doc.text, sents))
+        features = document_features(doc.text, sents, doc.published, incidents, self.lexicon) + tagger_features(ents)
+        return self.documents.probabilities(features), ents
 
     def apply(self, doc: Document, incidents: list[Incident]) -> list[Incident]:
         probs, ents = self.decide(doc, incidents)

@@ -2,6 +2,12 @@
 
 Deterministic: CRFsuite's L-BFGS and liblinear are deterministic given the same data, and
 the order of training documents is fixed (sorted by id, then shuffled with ``seed``).
+
+The document classifiers also read what the role tagger finds in a document
+(:func:`~eventcoder.learn.docfeatures.tagger_features`). A tagger finds more, and surer, in the
+documents it was trained on, so those features are cross-fitted: the training documents are
+dealt into ``FOLDS`` folds and each fold's features come from a tagger trained on the other
+folds; the shipped tagger is then trained on all of them.
 The output folder holds ``roles.crfsuite``, ``document.json`` and ``manifest.json``
 (provenance: data files and their SHA-256, parameters, library versions).
 """
@@ -21,15 +27,18 @@ from ..lexicon import Lexicon
 from ..muc4.data import ROLES
 from ..records import Incident
 from .assemble import TYPES
-from .docfeatures import document_features
+from .assemble import entities
+from .docfeatures import document_features, tagger_features
 from .features import sentence_features
 from .linear import fit
 from .stage import DEFAULT_MODEL
+from .tagger import RoleTagger
 from .tokens import Token, sentences, tokenize
 
 MODEL_VERSION = DEFAULT_MODEL  # the name a full training gives its model
 CRF_PARAMS = {"c1": 0.05, "c2": 0.01, "max_iterations": 150, "feature.possible_transitions": True}
 DOC_C = 0.5
+FOLDS = 5  # cross-fitting of the tagger features the document classifiers learn from
 
 
 def bio_labels(sents: list[list[Token]], fillers: dict[str, list[list[str]]]) -> list[list[str]]:
@@ -81,6 +90,49 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def train_tagger(parsed: list[tuple[Any, list[list[Token]]]], keep: Callable[[int], bool], path: Path,
+                 lexicon: Lexicon, params: dict[str, Any]) -> bool:
+    """Train a CRF role tagger on the relevant documents of ``parsed`` (document, sentences)
+    whose index ``keep`` accepts, into ``path``; False when there are none."""
+    import pycrfsuite
+
+    trainer = pycrfsuite.Trainer(verbose=False)
+    n = 0
+    for i, (d, sents) in enumerate(parsed):
+        if not (d.templates and keep(i)):  # the tagger learns from relevant documents only
+            continue
+        fillers = {r: [list(e) for e in (d.extracts or {}).get(r, ())] for r in ROLES}
+        for si, (s, labels) in enumerate(zip(sents, bio_labels(sents, fillers))):
+            trainer.append(sentence_features(d.text, s, si, len(sents), lexicon), labels)
+        n += 1
+    if not n:
+        return False
+    trainer.set_params(params)
+    trainer.train(str(path))
+    return True
+
+
+def crossfit_tagger_features(parsed: list[tuple[Any, list[list[Token]]]], lexicon: Lexicon, params: dict[str, Any],
+                             workdir: Path, progress: Callable[[str], None] = lambda msg: None,
+                             folds: int = FOLDS) -> list[list[str]]:
+    """:func:`tagger_features` for each document from a tagger that did not see it: document
+    ``i`` is in fold ``i % folds``, tagged by a tagger trained on the other folds (in
+    ``workdir``, deleted after use). A fold whose training part has no relevant document gets
+    no features."""
+    tagged: list[list[str]] = [[] for _ in parsed]
+    for k in range(folds):
+        path = workdir / f".fold{k}.crfsuite"
+        if train_tagger(parsed, lambda i: i % folds != k, path, lexicon, params):
+            tagger = RoleTagger(path, lexicon)
+            for i, (d, sents) in enumerate(parsed):
+                if i % folds == k:
+                    tagged[i] = tagger_features(entities(d.text, tagger.tag(d.text, sents)))
+            del tagger
+            path.unlink()
+        progress(f"cross-fitted tagger {k + 1}/{folds}")
+    return tagged
+
+
 def train_muc4(
     data_dir: Path | None = None,
     out_dir: Path = Path("model"),
@@ -90,8 +142,6 @@ def train_muc4(
     progress: Callable[[str], None] = lambda msg: None,
 ) -> dict[str, Any]:
     """Train on the MUC-4 train split; returns the manifest written beside the model files."""
-    import pycrfsuite
-
     from ..muc4.data import default_data_dir, load_split
     from ..muc4.evaluate import dateline_date, muc4_document
     from ..pipeline import Pipeline, PipelineConfig
@@ -106,18 +156,18 @@ def train_muc4(
     rules = Pipeline(PipelineConfig(learned=False, caseless_ner=False))  # the rule stage as the learned pipeline runs it
     lexicon: Lexicon = rules.extractor.lexicon
 
-    trainer = pycrfsuite.Trainer(verbose=False)
+    params = dict(CRF_PARAMS)
+    if crf_iterations:
+        params["max_iterations"] = crf_iterations
+    parsed = [(d, sentences(d.text)) for d in docs]
+    tagged = crossfit_tagger_features(parsed, lexicon, params, out_dir, progress)
+
     rows: list[list[str]] = []
     targets: dict[str, list[int]] = {"relevant": [], **{t: [] for t in TYPES}}
-    for i, d in enumerate(docs):
-        sents = sentences(d.text)
-        if d.templates:  # the tagger learns from relevant documents; relevance is the classifiers' job
-            fillers = {r: [list(e) for e in (d.extracts or {}).get(r, ())] for r in ROLES}
-            for si, (s, labels) in enumerate(zip(sents, bio_labels(sents, fillers))):
-                trainer.append(sentence_features(d.text, s, si, len(sents), lexicon), labels)
+    for i, (d, sents) in enumerate(parsed):
         result = rules.process(muc4_document(d))
         incidents: list[Incident] = list(result.incidents)
-        rows.append(document_features(d.text, sents, dateline_date(d.dateline), incidents, lexicon))
+        rows.append(document_features(d.text, sents, dateline_date(d.dateline), incidents, lexicon) + tagged[i])
         targets["relevant"].append(int(bool(d.templates)))
         for t in TYPES:
             targets[t].append(int(any(t in x.incident_type for x in d.templates)))
@@ -128,11 +178,11 @@ def train_muc4(
     (out_dir / "document.json").write_text(json.dumps(doc_model.to_dict(), sort_keys=True, separators=(",", ":")),
                                           encoding="utf-8")
     progress("training the role tagger (CRF)")
-    params = dict(CRF_PARAMS)
-    if crf_iterations:
-        params["max_iterations"] = crf_iterations
-    trainer.set_params(params)
-    trainer.train(str(out_dir / "roles.crfsuite"))
+    if not train_tagger(parsed, lambda i: True, out_dir / "roles.crfsuite", lexicon, params):
+        from ..errors import ConfigError
+
+        raise ConfigError("no training document reports an incident, so there is nothing to train the tagger on",
+                         fix="train on more documents (a larger --limit, or none)")
     files = {
         name: {"sha256": _sha256(data_dir / name), "bytes": (data_dir / name).stat().st_size}
         for name in ("grit_train.json", "gtt_train.json", "docmeta_train.jsonl")
@@ -145,7 +195,8 @@ def train_muc4(
         "documents": len(docs),
         "data": files,
         "crf": params,
-        "document_classifier": {"c": DOC_C, "features": len(doc_model.weights), "labels": list(doc_model.labels)},
+        "document_classifier": {"c": DOC_C, "features": len(doc_model.weights), "labels": list(doc_model.labels),
+                                "tagger_features_folds": FOLDS},
         "codebooks": lexicon.versions,
         "seconds": round(time.perf_counter() - started, 1),
         "versions": {name: _version(name) for name in ("python-crfsuite", "scikit-learn", "numpy", "scipy")},
