@@ -58,6 +58,7 @@ from typing import Any, Iterable
 
 import yaml
 
+from eventcoder.datafiles import safe_load
 from eventcoder.errors import CodebookError
 from eventcoder.records import Count, Materiel, MaterielEffect, Qualifier, Span
 
@@ -107,7 +108,7 @@ def _read_yaml(name: str) -> dict[str, Any]:
     ref = resources.files("eventcoder").joinpath("data", "lexicons", f"{name}.yaml")
     where = f"lexicons/{name}.yaml"
     try:
-        data = yaml.safe_load(ref.read_text(encoding="utf-8"))
+        data = safe_load(ref.read_text(encoding="utf-8"))
     except OSError as exc:
         raise CodebookError(f"cannot read {where}: {exc}", fix="reinstall eventcoder") from None
     except yaml.YAMLError as exc:

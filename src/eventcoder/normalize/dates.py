@@ -87,6 +87,7 @@ from convertdate import islamic
 from hijridate import Gregorian as _UQGregorian
 from hijridate import Hijri as _UQHijri
 
+from eventcoder.datafiles import safe_load
 from eventcoder.errors import CodebookError, ConfigError, EventcoderError
 from eventcoder.patterns import trie
 from eventcoder.records import Calendar, DatePrecision, DateValue, Span
@@ -239,7 +240,7 @@ def _read_table(filename: str, schema: dict[str, Any]) -> dict[str, Any]:
     ref = resources.files("eventcoder").joinpath("data", "calendars", filename)
     where = f"data/calendars/{filename}"
     try:
-        data = yaml.safe_load(ref.read_text(encoding="utf-8"))
+        data = safe_load(ref.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise CodebookError(f"cannot read the calendar table {where}: {exc}",
                             fix="restore the file from the eventcoder package") from None
