@@ -21,7 +21,9 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+import tempfile
 import time
+from pathlib import Path
 
 from eventcoder.learn.assemble import TYPES, entities
 from eventcoder.learn.docfeatures import document_features, tagger_features
@@ -76,9 +78,6 @@ def main() -> None:
         return parsed, rows
 
     parsed_train, train_base = base_rows(train)
-    import tempfile
-    from pathlib import Path
-
     with tempfile.TemporaryDirectory() as tmp:
         train_tags = crossfit_tagger_features(parsed_train, lexicon, dict(CRF_PARAMS), Path(tmp),
                                               progress=lambda m: print(m, flush=True))

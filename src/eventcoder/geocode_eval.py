@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import yaml
 
+from .datafiles import safe_load
 from .errors import ConfigError, DataNotFound, EventcoderError
 from .records import Document, Incident, Location, LocationPrecision
 
@@ -126,7 +127,7 @@ def load_cases(path: str | Path) -> list[dict[str, Any]]:
     if not path.is_file():
         raise DataNotFound(f"no geocoding corpus at {path}", fix="give the path of a YAML list of cases")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path} is not valid YAML: {exc}", fix="fix the YAML syntax") from exc
     if not isinstance(data, list):

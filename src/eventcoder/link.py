@@ -48,9 +48,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
 
-from .datafiles import check_schema, read_yaml
+from .datafiles import check_schema, read_yaml, safe_load
 from .errors import ConfigError, StoreError
 from .records import (
     LINK_KINDS,
@@ -925,7 +924,7 @@ def load_pair_corpus(path: str | Path) -> list[LabeledPair]:
     p = Path(path)
     if not p.is_file():
         raise ConfigError(f"no pair corpus at {p}", fix="give the path of a file shaped like tests/data/link_pairs.yaml")
-    data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    data = safe_load(p.read_text(encoding="utf-8"))
     pairs = []
     for item in data["pairs"]:
         pairs.append(LabeledPair(item["id"], item["split"], bool(item["same"]), item.get("why", ""),

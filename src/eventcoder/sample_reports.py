@@ -6,14 +6,14 @@ import datetime as dt
 from importlib import resources
 from typing import Any
 
-import yaml
 
+from .datafiles import safe_load
 from .records import Document, SourceKind
 
 
 def manifest() -> list[dict[str, Any]]:
     ref = resources.files("eventcoder").joinpath("samples", "manifest.yaml")
-    data = yaml.safe_load(ref.read_text(encoding="utf-8"))
+    data = safe_load(ref.read_text(encoding="utf-8"))
     return data["documents"] if isinstance(data, dict) else data
 
 

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import numpy as np
-import yaml
 from scipy.optimize import linear_sum_assignment
 
+from .datafiles import safe_load
 from .geocode import normalize_place
 from .records import Count, Document, Incident
 
@@ -25,7 +25,7 @@ from .records import Count, Document, Incident
 def load_expected(folder: Path) -> dict[str, list[dict[str, Any]]]:
     out = {}
     for p in sorted(folder.glob("*.yaml")):
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        data = safe_load(p.read_text(encoding="utf-8"))
         out[data["doc_id"]] = data.get("incidents") or []
     return out
 

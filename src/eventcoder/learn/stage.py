@@ -114,12 +114,13 @@ class LearnedStage:
         keep = _never if is_caseless(doc.text) else self.keep_rules
         assigned: dict[int, list[Entity]] = {i: [] for i in skeleton}
         breaks = [m.start() for m in PARAGRAPH_BREAK.finditer(doc.text)]
+        paragraphs = [{bisect.bisect(breaks, a) for a, _ in inc.evidence} for inc in out] if breaks else []
         for e in ents:
             # in a text with paragraphs, a filler belongs to an act told in its paragraph, even
             # one the model does not code (a clash, an arrest: the filler is then dropped);
             # otherwise to the nearest coded act
             here = bisect.bisect(breaks, e.first.start)
-            same = [i for i, inc in enumerate(out) if any(bisect.bisect(breaks, a) == here for a, _ in inc.evidence)] if breaks else []
+            same = [i for i, told in enumerate(paragraphs) if here in told]
             owner = _nearest(out, same or skeleton, [e])
             if owner in assigned:
                 assigned[owner].append(e)

@@ -72,7 +72,7 @@ from scipy.optimize import linear_sum_assignment
 
 from eventcoder.errors import ConfigError
 from eventcoder.muc4.metrics import Prf
-from eventcoder.muc4.raw_keys import RawTemplate
+from eventcoder.muc4.raw_keys import RawDate, RawTemplate
 from eventcoder.records import Calendar, Count, Incident, LocationPrecision, Qualifier
 
 SLOTS: tuple[str, ...] = ("date", "location", "effects")
@@ -178,14 +178,20 @@ class _Gold:
             injury=t.injury,
             killed=t.killed.values,
             injured=t.injured.values,
-            day_left_out=(
-                None if t.date is None
-                else "open_alternative" if date is not None and date.alternatives and not date.days
-                and any(s is not None and s == e for s, e in date.alternatives)
-                else "year_unknown" if date is not None and date.year_missing and not date.alternatives
-                else None
-            ),
+            day_left_out=_day_left_out(date),
         )
+
+
+def _day_left_out(date: RawDate | None) -> str | None:
+    """Why a key that names a day does not give one: ``open_alternative`` (it also allows "on
+    or before"), ``year_unknown`` (no year to resolve, ``16 NOV 00``); None otherwise."""
+    if date is None:
+        return None
+    if date.alternatives and not date.days and any(s is not None and s == e for s, e in date.alternatives):
+        return "open_alternative"
+    if date.year_missing and not date.alternatives:
+        return "year_unknown"
+    return None
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from typing import Any
 
 import yaml
 
+from eventcoder.datafiles import safe_load
 from eventcoder.errors import ConfigError, DataNotFound, EventcoderError
 from eventcoder.normalize.counts import CountMention, find_counts, find_materiel
 from eventcoder.normalize.dates import DateMention, find_dates
@@ -76,7 +77,7 @@ def _read_yaml(path: str | Path) -> Any:
     if not p.is_file():
         raise DataNotFound(f"case corpus {str(p)!r} not found", fix="pass the path of an existing YAML file")
     try:
-        return yaml.safe_load(p.read_text(encoding="utf-8"))
+        return safe_load(p.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ConfigError(f"case corpus {str(p)!r} is not valid YAML: {exc}", fix="correct the YAML syntax") from exc
 
