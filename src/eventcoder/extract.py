@@ -215,7 +215,7 @@ class RuleExtractor:
         if self.geocoder is None:
             return None
         words = list(re.finditer(r"\S+", text[start:end]))
-        while words and _fold(words[0].group(0)) in _not_places():  # "downtown lima"
+        while words and _fold(words[0].group(0)) in _not_place_prefixes():  # "downtown lima"
             start += words[1].start() if len(words) > 1 else len(text[start:end])
             words = list(re.finditer(r"\S+", text[start:end]))
         for n in range(len(words), 0, -1):
@@ -224,9 +224,10 @@ class RuleExtractor:
             if phrase in _STOPWORDS or phrase in _english_stop_words() or len(phrase) < 3:
                 continue
             # without capitals to go by, only places that are countries, provinces or towns of
-            # some size count ("their" is a hamlet in the United States)
+            # some size count ("their" is a hamlet in the United States), and only by an exact
+            # name: a skeleton match is too loose without capitals ("case" is not Socorro)
             if any(p.feature in ("country", "admin1", "overlay") or p.population >= _LOWERCASE_MIN_POPULATION
-                   for p in self.geocoder.gazetteer.candidates(phrase)[:3]):
+                   for p in self.geocoder.gazetteer.candidates(phrase, exact=True)[:3]):
                 return (start, start + len(phrase))
         return None
 
@@ -728,19 +729,31 @@ def _merge_adjacent(spans: list[Span], gap: int = 3) -> list[Span]:
     return out
 
 
-@functools.lru_cache(maxsize=1)
-def _not_places() -> frozenset[str]:
-    """Words that look like places to the cues but are not (data/gazetteer/not_places.csv,
-    plus the adjectives of nationality in demonyms.csv)."""
+def _gazetteer_words(*files: tuple[str, str]) -> frozenset[str]:
     import csv
     from importlib import resources
 
     folder = resources.files("eventcoder").joinpath("data", "gazetteer")
     words = set()
-    for name, column in (("not_places.csv", "word"), ("demonyms.csv", "demonym")):
+    for name, column in files:
         with folder.joinpath(name).open("r", encoding="utf-8") as fh:
             words |= {_fold(r[column]) for r in csv.DictReader(line for line in fh if not line.startswith("#"))}
     return frozenset(words)
+
+
+@functools.lru_cache(maxsize=1)
+def _not_place_prefixes() -> frozenset[str]:
+    """Words that look like places to the cues but are not, and are dropped from the front of
+    a place phrase ("downtown lima"): data/gazetteer/not_places.csv, plus the adjectives of
+    nationality in demonyms.csv."""
+    return _gazetteer_words(("not_places.csv", "word"), ("demonyms.csv", "demonym"))
+
+
+@functools.lru_cache(maxsize=1)
+def _not_places() -> frozenset[str]:
+    """Phrases that are never a place on their own: the words of :func:`_not_place_prefixes`
+    and those that only begin place names ("san", "long": data/gazetteer/not_places_alone.csv)."""
+    return _not_place_prefixes() | _gazetteer_words(("not_places_alone.csv", "word"))
 
 
 @functools.lru_cache(maxsize=1)

@@ -875,15 +875,18 @@ class Gazetteer:
     def counts(self) -> dict[str, int]:
         return json.loads(self.meta.get("counts", "{}"))
 
-    def candidates(self, name: str, countries: Sequence[str] = (), kind_hint: str | None = None) -> list[Place]:
+    def candidates(self, name: str, countries: Sequence[str] = (), kind_hint: str | None = None,
+                   exact: bool = False) -> list[Place]:
         """Places called ``name``, best first (see the module docstring for the order).
 
         ``countries``: ISO alpha-2 codes the document is about, most likely first.
         ``kind_hint``: a feature to prefer ("admin1" when the text says province, governorate
         or wilayah); "Idlib province" sets it by itself.
+        ``exact``: only places with ``name`` as an exact key, no skeleton matches ("case" is not
+        Socorro's "Kasé").
         """
         with self._lock:
-            return _rank(self._conn, name, countries, kind_hint)
+            return _rank(self._conn, name, countries, kind_hint, exact_only=exact)
 
     def lookup(self, name: str, country: str | None = None, limit: int = 10) -> list[tuple[Place, float]]:
         """The top ``limit`` candidates with a score in [0, 1] that follows the candidates order:

@@ -195,6 +195,9 @@ class _CountLexicon:
     one_name_ends: frozenset[str] = frozenset()
     aggregate: re.Pattern[str] | None = None  # a period phrase ("over the last two weeks")
     speech_verbs: frozenset[str] = frozenset()
+    coord_openers: frozenset[str] = frozenset()  # words a run of joined names may follow
+    coord_max_words: int = 0  # words in one joined name; 0: no joined names
+    obj_kind: dict[str, str] = dataclasses.field(default_factory=dict)  # active verb before a bare noun -> kind
 
 
 @functools.lru_cache(maxsize=1)
@@ -329,7 +332,10 @@ def _count_lexicon() -> _CountLexicon:
     active_trig = rf"(?:{combined_src}|{_alt(active)})"
 
     patterns = (
-        ("post", 0, _compile(rf"(?P<qty>{qty})(?P<subj>{subj})(?P<paren>{paren})(?P<aux>{aux})\s+(?P<trig>{post_trig})(?![\w-])")),
+        # "five passengers travelling on the bus to Usulutan were injured": a participle's phrase
+        # may stand between the subject and a passive (see _post_valid)
+        ("post", 0, _compile(rf"(?P<qty>{qty})(?P<subj>{subj})(?P<paren>{paren})"
+                             rf"(?P<ing>\s+[^\W\d_]{{2,}}ing\s[^.;:!?,()\n]{{1,60}}?)?(?P<aux>{aux})\s+(?P<trig>{post_trig})(?![\w-])")),
         ("toll", 0, _compile(rf"(?<![\w-])(?P<trig>{_alt(toll_kind)}){toll_gap}(?:\s+{_bounded(toll_fillers)})*\s+(?P<qty>{qty_numeric})(?P<subj>{subj})")),
         ("active", 1, _compile(rf"(?<![\w-])(?P<trig>{active_trig})(?:\s+(?P<fill>{fill}))?\s+(?P<qty>{qty})(?P<subj>{subj})")),
         ("nominal", 1, _compile(rf"(?<![\w-])(?P<trig>{_alt(of_nouns)})\s+of(?:\s+(?P<fill>{fill}))?\s+(?P<qty>{qty})(?P<subj>{subj})")),
@@ -376,6 +382,21 @@ def _count_lexicon() -> _CountLexicon:
         patterns = (*patterns, ("one_pos", 6, _compile(
             rf"(?:(?<![\w'’-])(?P<np>[^\W\d_][\w.-]*)['’]s|(?<![\w-])(?P<pr>his|her))\s+(?:own\s+)?"
             rf"(?P<trig>{_alt(one_possessed)})(?![\w-])(?!\s+(?:{not_before})(?![\w-]))")))
+    coord = one.get("coordinated") or {}
+    if coord:  # "Oqueli and Hilda Flores were abducted and killed" (intransitive: see _one_person)
+        one_verbs_src = _alt(one_verbs)
+        patterns = (*patterns, ("two", 6, _compile(
+            rf"(?<![\w-])(?P<aux>{_alt(_words(coord, 'auxiliaries', where))})(?:\s+{one_adverbs})?"
+            rf"(?:\s+{one_verbs_src}\s+and)?\s+(?P<trig>{one_verbs_src})(?![\w-])")))
+    obj_kind: dict[str, str] = {}
+    for kind, words in (one.get("objects") or {}).items():
+        if kind not in KINDS:
+            raise CodebookError(f"{where}: unknown one_person.objects kind {kind!r}", fix=f"use one of {', '.join(KINDS)}")
+        for w in words:
+            obj_kind[_norm(w)] = kind
+    if obj_kind:  # "murdered university student Mario Flores"
+        patterns = (*patterns, ("obj", 6, _compile(
+            rf"(?<![\w-])(?P<trig>{_alt(obj_kind)})\s+(?P<np>[^\W\d_][\w'’.-]*(?:\s+[^\W\d_][\w'’.-]*){{0,3}})")))
     periods = _section(data, "aggregate_periods", where)
     units = _alt(_words(periods, "units", where))
     number = rf"(?:{num}|few|several|a\s+few|couple\s+of|a\s+couple\s+of)"
@@ -424,6 +445,9 @@ def _count_lexicon() -> _CountLexicon:
         one_not_subjects=frozenset(_norm(x) for x in _words(one, "not_subjects", where)),
         one_not_after=frozenset(_norm(x) for x in _words(one, "not_after_noun_of", where)),
         one_name_ends=frozenset(_norm(x) for x in _words(one, "name_ends", where)),
+        coord_openers=frozenset(_norm(x) for x in (coord.get("clause_openers") or [])),
+        coord_max_words=int(coord.get("max_words", 0)),
+        obj_kind=obj_kind,
         aggregate=aggregate,
         speech_verbs=frozenset(_norm(x) for x in _words(data, "speech_verbs", where)),
     )
@@ -718,6 +742,173 @@ _SUBJECT_BEFORE = re.compile(r"([^\W\d_][\w'’.-]*)\s+\Z")
 _SUBJECT_BEFORE_CLAUSE = re.compile(r"([^\W\d_][\w'’.-]*),\s+(?:who|whom|whose)\s[^,;.]{1,100},\s+\Z", re.I)
 
 
+_JOIN_TOKEN = re.compile(r"[^\W\d_][\w'’.-]*|\d[\d,]*\d|\d|,|\S")
+_JOIN_BOUNDARY = re.compile(r"[.;:!?](?=\s)|[\n()\"“”]|--")
+_DETERMINERS = frozenset(("the", "his", "her", "their", "a", "an"))
+_NAME_THEN_AND = re.compile(r"(?:\s+[^\W\d_][\w'’.-]*){0,5}?\s*,?\s+and\s+([^\W\d_][\w'’.-]*)")
+
+
+def _name_word(w: str, lex: _CountLexicon) -> bool:
+    """Whether ``w`` (lowercase) may be part of a person's name or description in a run of
+    joined names: no stop word, number, negation, plural person noun or trigger."""
+    return not (w in lex.stop_words or w in lex.number_words or w in lex.negation or w in lex.one_not_subjects
+                or w in lex.vague or w in lex.trigger_kind or w in lex.one_kind
+                or (w in lex.person_all and w not in lex.person_singular))
+
+
+_POSSESSIVES = frozenset(("his", "her", "their"))
+
+
+def _joined_part(part: list[str], lex: _CountLexicon) -> tuple[int, bool] | None:
+    """(how many people, whether the part names one) for one part of a run of joined names:
+    a name ("Hilda Flores") or a definite singular ("the mayor", "his driver") is 1, one with a
+    figure and a plural noun ("his two bodyguards", "15 others") its figure; None otherwise."""
+    if not part or len(part) > lex.coord_max_words:
+        return None
+    nums = [i for i, w in enumerate(part) if w in lex.number_words or w[0].isdigit()]
+    if nums:
+        first, last = nums[0], nums[-1]
+        if part[:first] not in ([], [part[0]]) or (first and part[0] not in _POSSESSIVES):
+            return None
+        if nums != list(range(first, last + 1)) or part[-1] not in lex.person_all or part[-1] in lex.person_singular:
+            return None
+        value = _number_value(" ".join(part[first : last + 1]), lex)
+        return (value[0], False) if value and not value[1] else None
+    if any(w in lex.person_all and w not in lex.person_singular for w in part):
+        return None
+    if part[0] in _DETERMINERS:  # "his driver", "the mayor"; "a bodyguard" names nobody
+        if len(part) > 1 and _contains(part[1:], lex.person_singular):
+            return 1, part[0] not in ("a", "an")
+        return None
+    return 1, True
+
+
+def _joined_before(text: str, end: int, lo: int, lex: _CountLexicon) -> tuple[int, Span, str] | None:
+    """People joined by "and" just before ``end``: "Oqueli and Hilda Flores", "the mayor, his
+    driver and a bodyguard" -> (how many, their span, their words); None unless the run starts
+    a clause and its last two parts are joined by "and"."""
+    if not lex.coord_max_words:
+        return None
+    base = max(lo, end - 160)
+    cuts = list(_JOIN_BOUNDARY.finditer(text, base, end))
+    if cuts:
+        base = cuts[-1].end()
+    toks = list(_JOIN_TOKEN.finditer(text, base, end))
+    parts: list[list[re.Match[str]]] = []
+    seps: list[str] = []
+    cur: list[re.Match[str]] = []
+    closed = False  # the current part began with a determiner: nothing may come before it
+    i = len(toks) - 1
+    while i >= 0:
+        t = toks[i]
+        w = t.group(0).lower().rstrip(".")
+        if w in (",", "and"):
+            if w == "and" and i and toks[i - 1].group(0) == ",":
+                i -= 1  # ", and"
+            if not cur:
+                return None
+            parts.insert(0, cur)
+            seps.insert(0, w)
+            cur, closed = [], False
+        elif not closed and (_name_word(w, lex) or (cur and (w in lex.number_words or w[0].isdigit()))
+                             or (not cur and (w in lex.person_all or w == "others"))):
+            cur.insert(0, t)  # a name, or "15 others", "his two bodyguards"
+        elif not closed and w in _DETERMINERS and cur:
+            cur.insert(0, t)
+            closed = True
+        elif w in lex.coord_openers:
+            break
+        elif seps and seps[0] == "," and len(parts) >= 2:
+            cur, seps = [], seps[1:]  # "in Medellin, Judge Diaz and her driver ...": drop the opening phrase
+            break
+        else:
+            return None
+        i -= 1
+    if cur:
+        parts.insert(0, cur)
+    elif i < 0 and seps and len(seps) == len(parts):
+        return None  # the run starts with "and" or a comma
+    if len(parts) < 2 or seps[-1] != "and" or len(seps) != len(parts) - 1:
+        return None
+    words = [[t.group(0).lower().rstrip(".") for t in p] for p in parts]
+    read = [_joined_part(p, lex) for p in words]
+    if any(r is None for r in read) or not any(r[1] for r in read if r):
+        return None  # "two soldiers and a civilian" is read by the figure patterns
+    span = (parts[0][0].start(), parts[-1][-1].end())
+    return sum(r[0] for r in read if r), span, " ".join(" ".join(p) for p in words)
+
+
+def _joined_after(text: str, start: int, hi: int, lex: _CountLexicon) -> tuple[int, int] | None:
+    """Names joined by "and" from ``start`` ("Victor Vasquez and Rafael Romero") -> (how many,
+    where they end); None unless at least two parts, the last two joined by "and", end at a
+    stop word or punctuation."""
+    stop = _JOIN_BOUNDARY.search(text, start, min(hi, start + 160))
+    end = stop.start() if stop else min(hi, start + 160)
+    parts, cur, seps, last_end = [], [], [], start
+    for t in _JOIN_TOKEN.finditer(text, start, end):
+        w = t.group(0).lower().rstrip(".")
+        if w in (",", "and"):
+            if w == "and" and seps and seps[-1] == "," and not cur:
+                seps[-1] = "and"  # ", and"
+                continue
+            if not cur:
+                return None
+            parts.append(cur)
+            seps.append(w)
+            cur = []
+        elif _name_word(w, lex):
+            cur.append(w)
+            last_end = t.end()
+        else:
+            break
+    if cur:
+        parts.append(cur)
+    if len(parts) < 2 or len(seps) < len(parts) - 1 or seps[len(parts) - 2] != "and":
+        return None
+    if any(len(p) > lex.coord_max_words for p in parts):
+        return None
+    return len(parts), last_end
+
+
+def _object_people(text: str, m: re.Match[str], priority: int, lex: _CountLexicon, lo: int, hi: int) -> _Cand | None:
+    """A bare person noun after an active verb: "murdered university student Mario Flores"
+    -> 1, "murdered peasants Victor Vasquez and Rafael Romero" -> 2."""
+    trig = _norm(m.group("trig"))
+    kind = lex.obj_kind.get(trig)
+    words = list(re.finditer(r"[^\W\d_][\w'’.-]*", m.group("np")))
+    low = [w.group(0).rstrip(".").lower() for w in words]
+    if not low or _attempt_before(text, m.start(), lex, lo):
+        return None
+    prev = _prev_word(text, m.start(), lo).lower()
+    if prev in _DETERMINERS or prev in lex.passive_markers:  # "the wounded policeman", "were killed"
+        return None
+    at = next((i for i, w in enumerate(low[:3]) if w in lex.person_all), None)
+    if at is None or any(not _name_word(w, lex) and w not in lex.person_all for w in low[: at + 1]):
+        return None
+    if any(w in lex.person_all for w in low[:at]) and low[at] not in lex.person_singular:
+        return None
+    base = m.start("np")
+    noun_end = base + words[at].end()
+    if low[at] in lex.person_singular:
+        # the name after the noun, then nothing joined to it ("... and a driver")
+        j = _NAME_THEN_AND.match(text, noun_end, min(hi, noun_end + 80))
+        if j and (_name_word(j.group(1).lower(), lex) or j.group(1).lower() in _DETERMINERS
+                  or j.group(1).lower() in lex.number_words):
+            return None
+        n, q_end = 1, noun_end
+    else:
+        joined = _joined_after(text, noun_end, hi, lex)
+        if joined is None:
+            return None
+        n, q_end = joined
+    qspan = (base + words[0].start(), q_end)
+    subject = " ".join(low[: at + 1])
+    window = text[m.start("trig") : q_end + 40]
+    return _Cand(name="obj", priority=priority, qspan=qspan, tspan=m.span("trig"), kind=kind, low=n, high=n,
+                 qualifier=Qualifier.EXACT, subject=subject, side=_side(lex, low[: at + 1], trig, window),
+                 negated=False, toll=False)
+
+
 def _one_person(text: str, m: re.Match[str], name: str, priority: int, lex: _CountLexicon, lo: int) -> _Cand | None:
     """One person: "<name> was murdered" (the evidence is the word before the auxiliary, the
     trigger the verb) or "the murder of <name>" (the name's words, then the noun); None when the
@@ -733,7 +924,20 @@ def _one_person(text: str, m: re.Match[str], name: str, priority: int, lex: _Cou
         if (subject in lex.one_not_subjects or subject in lex.number_words or subject in lex.negation
                 or subject in lex.person_all and subject not in lex.person_singular):
             return None
-    elif name == "one":
+    elif name == "two" or (name == "one" and m.groupdict().get("aux") is None):
+        # "Oqueli and Hilda Flores were abducted and killed", "the mayor and his driver died"
+        joined = _joined_before(text, m.start("aux") if name == "two" else m.start(), lo, lex)
+        if joined is None:
+            if name == "two":
+                return None
+            return _one_person(text, m, "one_single", priority, lex, lo)
+        n, qspan, subject = joined
+        # strict enough to win over the single person next to the verb ("... and her driver were")
+        return _Cand(name="two", priority=0, qspan=qspan, tspan=m.span("trig"), kind=kind, low=n, high=n,
+                     qualifier=Qualifier.EXACT, subject=subject,
+                     side=_side(lex, subject.split(), trig, text[qspan[0] : m.end("trig") + 40]),
+                     negated=False, toll=False)
+    elif name in ("one", "one_single"):
         # the word before, or before a relative clause: "Oqueli, who was kidnapped, was found dead"
         base = max(lo, m.start() - 140)
         w = _SUBJECT_BEFORE.search(text, base, m.start()) or _SUBJECT_BEFORE_CLAUSE.search(text, base, m.start())
@@ -778,6 +982,10 @@ def _one_person(text: str, m: re.Match[str], name: str, priority: int, lex: _Cou
 def _post_valid(text: str, m: re.Match[str], lex: _CountLexicon, hi: int) -> tuple[bool, int]:
     """Whether a post-trigger match counts, and its priority (0 with an auxiliary, else 2)."""
     aux = {t.lower() for t in m.group("aux").split()}
+    if m.group("ing"):  # only before a real passive, and never a figure's own verb ("killing 3 ...")
+        words = {t.lower() for t in _WORD.findall(m.group("ing"))}
+        ok = bool(aux & lex.passive_markers) and not (words & set(lex.trigger_kind)) and not (words & lex.passive_markers)
+        return ok, 0
     if aux & lex.passive_markers:
         return True, 0
     trig = _norm(m.group("trig"))
@@ -819,8 +1027,11 @@ def find_counts(text: str, start: int = 0, end: int | None = None) -> list[Count
         return []
     for name, priority, pattern in lex.patterns:
         for m in _search_all(pattern, text, lo, hi):
-            if name in ("one", "one_of", "one_pos"):
+            if name in ("one", "one_of", "one_pos", "two"):
                 add(_one_person(text, m, name, priority, lex, lo))
+                continue
+            if name == "obj":
+                add(_object_people(text, m, priority, lex, lo, hi))
                 continue
             if name == "nominal" and _attempt_before(text, m.start(), lex, lo):
                 continue  # "the attempted murder of 2 judges"
