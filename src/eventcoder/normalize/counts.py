@@ -371,7 +371,7 @@ def _count_lexicon() -> _CountLexicon:
         *patterns,
         ("one", 6, _compile(rf"(?<![\w-])(?P<aux>{_alt(_words(one, 'auxiliaries', where))})(?:\s+{one_adverbs})?"
                             rf"\s+(?P<trig>{_alt(one_verbs)})(?![\w-])")),
-        ("one_of", 6, _compile(rf"(?<![\w-])(?P<trig>{_alt(one_nouns)})\s+of\s+(?P<np>[^\W\d_][\w'’.-]*"
+        ("one_of", 6, _compile(rf"(?<![\w-])(?P<trig>{_alt(one_nouns)})\s+of\s+(?:\d+-year-old\s+)?(?P<np>[^\W\d_][\w'’.-]*"
                                rf"(?:\s+[^\W\d_][\w'’.-]*){{0,4}})")),
     )
     if one_intransitive:  # "Inspector Flores died in the explosion", "he later died"
@@ -739,7 +739,9 @@ def _attempt_before(text: str, i: int, lex: _CountLexicon, lo: int) -> bool:
 
 
 _SUBJECT_BEFORE = re.compile(r"([^\W\d_][\w'’.-]*)\s+\Z")
-_SUBJECT_BEFORE_CLAUSE = re.compile(r"([^\W\d_][\w'’.-]*),\s+(?:who|whom|whose)\s[^,;.]{1,100},\s+\Z", re.I)
+# "Castellar, mayor of Achi, who was kidnapped on 5 January, was found dead": the first word of the
+# sentence's part that a comma follows, when the rest up to the verb is set off by commas
+_SUBJECT_BEFORE_CLAUSE = re.compile(r"(?<![\w'’.-])([^\W\d_][\w'’-]*),\s+[^;.:!?\n]{1,180}?,\s+\Z", re.I)
 
 
 _JOIN_TOKEN = re.compile(r"[^\W\d_][\w'’.-]*|\d[\d,]*\d|\d|,|\S")
@@ -939,7 +941,7 @@ def _one_person(text: str, m: re.Match[str], name: str, priority: int, lex: _Cou
                      negated=False, toll=False)
     elif name in ("one", "one_single"):
         # the word before, or before a relative clause: "Oqueli, who was kidnapped, was found dead"
-        base = max(lo, m.start() - 140)
+        base = max(lo, m.start() - 200)
         w = _SUBJECT_BEFORE.search(text, base, m.start()) or _SUBJECT_BEFORE_CLAUSE.search(text, base, m.start())
         if not w:
             return None
