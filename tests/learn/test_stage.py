@@ -167,3 +167,25 @@ def test_the_nearest_act_is_measured_to_its_evidence_not_to_where_it_starts():
     assert _nearest([long_sentence, next_one], [0, 1], [near_the_end]) == 0  # inside the first act's sentence
     after_both = Entity("PerpOrg", "fmln", [RoleSpan("PerpOrg", 410, 414, 1, 0.9)])
     assert _nearest([long_sentence, next_one], [0, 1], [after_both]) == 1
+
+
+def test_a_tagged_filler_the_codebooks_cannot_name_gives_way_to_the_rules_named_one():
+    from eventcoder.learn.stage import LearnedStage, _union
+    from eventcoder.records import Incident, Target, TargetKind, Weapon
+
+    rules = Incident(doc_id="d", event_type="x", sub_event_type="suicide_bomb", evidence=((0, 60),),
+                     weapons=(Weapon("suicide car bomber", "explosives_vehicle", ((2, 20),)),),
+                     targets=(Target("police checkpoint", TargetKind.PHYSICAL, "police_security", ((30, 47),)),))
+    learned = {
+        "weapons": (Weapon("suicide car", "other", ((2, 13),)),),  # overlaps the rules' weapon
+        "targets": (Target("checkpoint", TargetKind.PHYSICAL, "unknown", ((37, 47),)),
+                    Target("junction", TargetKind.PHYSICAL, "unknown", ((50, 58),))),  # overlaps nothing
+        "perpetrators": (),
+    }
+    out = _union(learned, rules, LearnedStage.keep_rules)
+    assert [(w.text, w.category) for w in out["weapons"]] == [("suicide car bomber", "explosives_vehicle")]
+    assert [(t.text, t.category) for t in out["targets"]] == [("police checkpoint", "police_security"),
+                                                             ("junction", "unknown")]
+    # a filler the codebooks do name keeps the tagger's span
+    named = {"weapons": (Weapon("car bomb", "explosives_vehicle", ((6, 20),)),), "targets": (), "perpetrators": ()}
+    assert _union(named, rules, LearnedStage.keep_rules)["weapons"] == named["weapons"]

@@ -189,15 +189,29 @@ def _never(role: str, value) -> bool:
     return False
 
 
+def _overlap(x, y) -> bool:
+    return any(a < d and c < b for a, b in x.spans for c, d in y.spans)
+
+
+def _uncategorised(role: str, value) -> bool:
+    return (role == "weapons" and value.category == "other") or (role == "targets" and value.category == "unknown")
+
+
 def _union(learned: dict, inc: Incident, keep) -> dict:
     """The tagger's fillers, plus the rules' fillers that ``keep`` accepts and that overlap none
-    of them (the rules know modern groups, weapons and targets from the codebooks)."""
+    of them (the rules know modern groups, weapons and targets from the codebooks). A tagger's
+    weapon or target that the codebooks cannot name gives way to a rule filler it overlaps that
+    they do name (the tagger's "suicide car" of the rules' "suicide car bomber")."""
     out = {}
     for role, values in learned.items():
-        taken = [sp for v in values for sp in v.spans]
-        extra = tuple(v for v in getattr(inc, role) if keep(role, v)
-                      and not any(a < d and c < b for a, b in v.spans for c, d in taken))
-        out[role] = tuple(values) + extra
+        rules = [v for v in getattr(inc, role) if keep(role, v)]
+        merged: list = []
+        for v in values:
+            named = next((r for r in rules if _uncategorised(role, v) and _overlap(r, v)), None)
+            if (named or v) not in merged:
+                merged.append(named or v)
+        extra = tuple(v for v in rules if v not in merged and not any(_overlap(v, m) for m in merged))
+        out[role] = tuple(merged) + extra
     return out
 
 
