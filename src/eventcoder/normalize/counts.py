@@ -894,8 +894,8 @@ def _object_people(text: str, m: re.Match[str], priority: int, lex: _CountLexico
     if low[at] in lex.person_singular:
         # the name after the noun, then nothing joined to it ("... and a driver")
         j = _NAME_THEN_AND.match(text, noun_end, min(hi, noun_end + 80))
-        if j and (_name_word(j.group(1).lower(), lex) or j.group(1).lower() in _DETERMINERS
-                  or j.group(1).lower() in lex.number_words):
+        nxt = j.group(1).lower() if j else ""
+        if nxt and (_name_word(nxt, lex) or nxt in _DETERMINERS or nxt in lex.number_words):
             return None
         n, q_end = 1, noun_end
     else:
@@ -926,20 +926,19 @@ def _one_person(text: str, m: re.Match[str], name: str, priority: int, lex: _Cou
         if (subject in lex.one_not_subjects or subject in lex.number_words or subject in lex.negation
                 or subject in lex.person_all and subject not in lex.person_singular):
             return None
-    elif name == "two" or (name == "one" and m.groupdict().get("aux") is None):
-        # "Oqueli and Hilda Flores were abducted and killed", "the mayor and his driver died"
-        joined = _joined_before(text, m.start("aux") if name == "two" else m.start(), lo, lex)
-        if joined is None:
+    elif name == "two" or name == "one":
+        if name == "two" or m.groupdict().get("aux") is None:
+            # "Oqueli and Hilda Flores were abducted and killed", "the mayor and his driver died"
+            joined = _joined_before(text, m.start("aux") if name == "two" else m.start(), lo, lex)
+            if joined is not None:
+                n, qspan, subject = joined
+                # strict enough to win over the single person next to the verb ("... and her driver were")
+                return _Cand(name="two", priority=0, qspan=qspan, tspan=m.span("trig"), kind=kind, low=n, high=n,
+                             qualifier=Qualifier.EXACT, subject=subject,
+                             side=_side(lex, subject.split(), trig, text[qspan[0] : m.end("trig") + 40]),
+                             negated=False, toll=False)
             if name == "two":
                 return None
-            return _one_person(text, m, "one_single", priority, lex, lo)
-        n, qspan, subject = joined
-        # strict enough to win over the single person next to the verb ("... and her driver were")
-        return _Cand(name="two", priority=0, qspan=qspan, tspan=m.span("trig"), kind=kind, low=n, high=n,
-                     qualifier=Qualifier.EXACT, subject=subject,
-                     side=_side(lex, subject.split(), trig, text[qspan[0] : m.end("trig") + 40]),
-                     negated=False, toll=False)
-    elif name in ("one", "one_single"):
         # the word before, or before a relative clause: "Oqueli, who was kidnapped, was found dead"
         base = max(lo, m.start() - 200)
         w = _SUBJECT_BEFORE.search(text, base, m.start()) or _SUBJECT_BEFORE_CLAUSE.search(text, base, m.start())
@@ -986,7 +985,7 @@ def _post_valid(text: str, m: re.Match[str], lex: _CountLexicon, hi: int) -> tup
     aux = {t.lower() for t in m.group("aux").split()}
     if m.group("ing"):  # only before a real passive, and never a figure's own verb ("killing 3 ...")
         words = {t.lower() for t in _WORD.findall(m.group("ing"))}
-        ok = bool(aux & lex.passive_markers) and not (words & set(lex.trigger_kind)) and not (words & lex.passive_markers)
+        ok = bool(aux & lex.passive_markers) and words.isdisjoint(lex.trigger_kind) and words.isdisjoint(lex.passive_markers)
         return ok, 0
     if aux & lex.passive_markers:
         return True, 0
