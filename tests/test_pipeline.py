@@ -109,3 +109,11 @@ def test_the_pipeline_pickles_and_codes_alike_after(pipeline, coded):
     copy = pickle.loads(pickle.dumps(pipeline))
     for doc, incidents in coded:
         assert list(copy.process(doc).incidents) == incidents, doc.doc_id
+
+
+def test_a_place_the_name_model_calls_a_person_is_no_target(coded):
+    # spaCy tags "Rotterdam" in "central Rotterdam" as a person; the cue words read it as the place
+    (inc,) = by_id(coded, "wire-rotterdam-ramming")
+    assert inc.location is not None and inc.location.name == "Rotterdam"
+    assert "rotterdam" not in {t.text.lower() for t in inc.targets}
+    assert {t.category for t in inc.targets} == {"civilians"}

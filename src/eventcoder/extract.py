@@ -256,7 +256,10 @@ class RuleExtractor:
             and not _MODIFIER.match(text, p[0][1])
         ]
         return _Analysis(
-            persons=[(e.start, e.end) for e in inside if e.label == "PERSON"],
+            # a name read as a place is no person ("in central Rotterdam"), nor is the dateline's
+            persons=[(e.start, e.end) for e in inside if e.label == "PERSON"
+                     and not (skip and skip[0] <= e.start < skip[1])
+                     and not any(pa < e.end and e.start < pb for (pa, pb), _ in places)],
             sentence=s,
             triggers=[] if s.is_header else lx.triggers.find(text, a, b),
             weapons=lx.weapon.find(text, a, b),
