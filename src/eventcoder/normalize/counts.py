@@ -323,7 +323,9 @@ def _count_lexicon() -> _CountLexicon:
     fill = _bounded(fillers)
     aux = rf"(?:\s+{_bounded(auxiliaries + connectors)})*"
     # "7 people, including 3 children, were killed" / "7 people, two of them children, were killed"
-    paren = rf"(?:\s*,\s*(?:{_alt(parentheticals)}\b|{num}\s+of\s+(?:them|whom)\b)[^,.;:!?]{{0,60}},)?"
+    # ... or set off by dashes: "two missionaries -- aged 19 and 21 -- were shot to death"
+    paren = (rf"(?:\s*,\s*(?:{_alt(parentheticals)}\b|{num}\s+of\s+(?:them|whom)\b)[^,.;:!?]{{0,60}},"
+             rf"|\s+(?:--|—|–)\s*[^-—–.;:!?\n]{{1,60}}?\s*(?:--|—|–))?")
     # "the death toll from the attack on Tuesday rose to 41": a phrase between the toll noun
     # and its verb
     toll_gap = (rf"(?:\s+{_bounded(_words(data, 'toll_gap_openers', where))}\s+[^.;:!?\n]{{1,60}}?"
