@@ -769,7 +769,7 @@ def _joined_part(part: list[str], lex: _CountLexicon) -> tuple[int, bool] | None
     figure and a plural noun ("his two bodyguards", "15 others") its figure; None otherwise."""
     if not part or len(part) > lex.coord_max_words:
         return None
-    nums = [i for i, w in enumerate(part) if w in lex.number_words or w[0].isdigit()]
+    nums = [i for i, w in enumerate(part) if w in lex.number_words or w[:1].isdigit()]
     if nums:
         first, last = nums[0], nums[-1]
         if part[:first] not in ([], [part[0]]) or (first and part[0] not in _POSSESSIVES):
@@ -814,7 +814,7 @@ def _joined_before(text: str, end: int, lo: int, lex: _CountLexicon) -> tuple[in
             parts.insert(0, cur)
             seps.insert(0, w)
             cur, closed = [], False
-        elif not closed and (_name_word(w, lex) or (cur and (w in lex.number_words or w[0].isdigit()))
+        elif not closed and (_name_word(w, lex) or (cur and (w in lex.number_words or w[:1].isdigit()))
                              or (not cur and (w in lex.person_all or w == "others"))):
             cur.insert(0, t)  # a name, or "15 others", "his two bodyguards"
         elif not closed and w in _DETERMINERS and cur:
