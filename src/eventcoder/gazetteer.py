@@ -882,8 +882,8 @@ class Gazetteer:
         ``countries``: ISO alpha-2 codes the document is about, most likely first.
         ``kind_hint``: a feature to prefer ("admin1" when the text says province, governorate
         or wilayah); "Idlib province" sets it by itself.
-        ``exact``: only places with ``name`` as an exact key, no skeleton matches ("case" is not
-        Socorro's "Kasé").
+        ``exact``: only places with ``name`` as an exact key, no skeleton matches (the skeleton
+        of "case" finds Socorro, US).
         """
         with self._lock:
             return _rank(self._conn, name, countries, kind_hint, exact_only=exact)
