@@ -48,7 +48,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-
 from .datafiles import check_schema, read_yaml, safe_load
 from .errors import ConfigError, StoreError
 from .records import (

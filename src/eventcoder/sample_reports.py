@@ -6,7 +6,6 @@ import datetime as dt
 from importlib import resources
 from typing import Any
 
-
 from .datafiles import safe_load
 from .records import Document, SourceKind
 

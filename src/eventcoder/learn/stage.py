@@ -207,9 +207,10 @@ def _union(learned: dict, inc: Incident, keep) -> dict:
         rules = [v for v in getattr(inc, role) if keep(role, v)]
         merged: list = []
         for v in values:
-            named = next((r for r in rules if _uncategorised(role, v) and _overlap(r, v)), None)
-            if (named or v) not in merged:
-                merged.append(named or v)
+            if _uncategorised(role, v):
+                v = next((r for r in rules if _overlap(r, v)), v)
+            if v not in merged:
+                merged.append(v)
         extra = tuple(v for v in rules if v not in merged and not any(_overlap(v, m) for m in merged))
         out[role] = tuple(merged) + extra
     return out

@@ -26,8 +26,7 @@ from typing import Any
 from ..lexicon import Lexicon
 from ..muc4.data import ROLES
 from ..records import Incident
-from .assemble import TYPES
-from .assemble import entities
+from .assemble import TYPES, entities
 from .docfeatures import document_features, tagger_features
 from .features import sentence_features
 from .linear import fit
