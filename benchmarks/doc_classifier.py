@@ -78,11 +78,11 @@ def main() -> None:
         return parsed, rows
 
     parsed_train, train_base = base_rows(train)
+    tagger = LearnedStage(lexicon).tagger  # the shipped tagger, and the word clusters it was trained with
     with tempfile.TemporaryDirectory() as tmp:
         train_tags = crossfit_tagger_features(parsed_train, lexicon, dict(CRF_PARAMS), Path(tmp),
-                                              progress=lambda m: print(m, flush=True))
+                                              progress=lambda m: print(m, flush=True), clusters=tagger.clusters)
     parsed_dev, dev_base = base_rows(dev)
-    tagger = LearnedStage(lexicon).tagger
     dev_tags = [tagger_features(entities(d.text, tagger.tag(d.text, s))) for d, s in parsed_dev]
     train_targets, dev_targets = targets_of(train), targets_of(dev)
 

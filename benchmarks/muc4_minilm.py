@@ -388,7 +388,7 @@ def crf_marginals(crf, text: str, sentences) -> list[np.ndarray]:
     tagger, have = crf._tagger, set(crf._tagger.labels())
     out = []
     for si, sent in enumerate(sentences):
-        tagger.set(sentence_features(text, sent, si, len(sentences), crf.lexicon))
+        tagger.set(sentence_features(text, sent, si, len(sentences), crf.lexicon, crf.clusters))
         m = np.zeros((len(sent), len(LABELS)), dtype=np.float32)
         for li, lab in enumerate(LABELS):
             if lab in have:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from eventcoder.pipeline import Pipeline, PipelineConfig
 from eventcoder.records import SourceKind, Stance
 from eventcoder.sample_reports import load_samples
 from eventcoder.scoring import load_expected, score_samples
@@ -117,3 +118,15 @@ def test_a_place_the_name_model_calls_a_person_is_no_target(coded):
     assert inc.location is not None and inc.location.name == "Rotterdam"
     assert "rotterdam" not in {t.text.lower() for t in inc.targets}
     assert {t.category for t in inc.targets} == {"civilians"}
+
+
+def test_a_word_of_a_date_is_no_person():
+    # spaCy tags "Rabi" of "the 19th of Rabi' al-Awwal 1438" as a person; the date reader has it
+    rules = Pipeline(PipelineConfig(learned=False))
+    doc = next(d for d in load_samples() if d.doc_id == "claim-ninawa-svbied")
+    (inc,) = rules.process(doc).incidents
+    assert inc.date is not None and "Rabi' al-Awwal" in inc.date.text
+    (da, db), = inc.date.spans
+    fillers = [*inc.targets, *inc.perpetrators]
+    assert fillers and not [f.text for f in fillers if any(a < db and da < b for a, b in f.spans)]
+    assert {t.category for t in inc.targets} == {"military"}

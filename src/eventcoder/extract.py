@@ -255,11 +255,15 @@ class RuleExtractor:
             and not ORIGIN_BEFORE.search(text, max(0, p[0][0] - 12), p[0][0])  # "peacekeepers from Chad"
             and not _MODIFIER.match(text, p[0][1])
         ]
+        here = [d for d in dates if d.value.spans and a <= d.value.spans[0][0] < b]
+        date_spans = [sp for d in here for sp in d.value.spans]
         return _Analysis(
-            # a name read as a place is no person ("in central Rotterdam"), nor is the dateline's
+            # a name read as a place is no person ("in central Rotterdam"), nor is the dateline's,
+            # nor a word of a date ("Rabi" of "the 19th of Rabi' al-Awwal 1438")
             persons=[(e.start, e.end) for e in inside if e.label == "PERSON"
                      and not (skip and skip[0] <= e.start < skip[1])
-                     and not any(pa < e.end and e.start < pb for (pa, pb), _ in places)],
+                     and not any(pa < e.end and e.start < pb for (pa, pb), _ in places)
+                     and not any(da < e.end and e.start < db for da, db in date_spans)],
             sentence=s,
             triggers=[] if s.is_header else lx.triggers.find(text, a, b),
             weapons=lx.weapon.find(text, a, b),
@@ -267,7 +271,7 @@ class RuleExtractor:
             orgs=lx.org.find(text, a, b),
             individuals=lx.individual.find(text, a, b),
             places=places,
-            dates=[d for d in dates if d.value.spans and a <= d.value.spans[0][0] < b],
+            dates=here,
             # a total over a period ("28 killed in the city over the last two weeks") is no act's figure
             counts=[] if s.is_header else [c for c in find_counts(text, a, b) if not c.aggregate],
             materiel=[] if s.is_header else find_materiel(text, a, b),

@@ -18,7 +18,7 @@ def test_train_muc4_smoke(muc4_dir, tmp_path):
     res = run("train", "muc4", "--data-dir", str(muc4_dir), "--limit", "20", "--iterations", "3", "--out", str(out))
     assert res.exit_code == 0, res.output
     assert "on 20 documents" in res.output and str(out) in res.output
-    assert {p.name for p in out.iterdir()} == {"roles.crfsuite", "document.json", "manifest.json"}
+    assert {p.name for p in out.iterdir()} == {"roles.crfsuite", "clusters.tsv", "document.json", "manifest.json"}
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["documents"] == 20 and manifest["crf"]["max_iterations"] == 3
     res = run("evaluate", "muc4", "--data-dir", str(muc4_dir), "--limit", "3", "--format", "json", "--model", str(out))

@@ -82,7 +82,8 @@ def stage_with(pipeline, tmp_path):
     the probability asked for (an intercept, no weights)."""
 
     def make(**probabilities: float) -> LearnedStage:
-        shutil.copy(default_model_dir() / "roles.crfsuite", tmp_path / "roles.crfsuite")
+        for name in ("roles.crfsuite", "clusters.tsv"):
+            shutil.copy(default_model_dir() / name, tmp_path / name)
         (tmp_path / "manifest.json").write_text(json.dumps({"model": "test-crf.v0"}))
         labels = ("relevant", *TYPES)
         logit = {label: 10.0 if probabilities.get(label) else -10.0 for label in labels}
@@ -189,3 +190,19 @@ def test_a_tagged_filler_the_codebooks_cannot_name_gives_way_to_the_rules_named_
     # a filler the codebooks do name keeps the tagger's span
     named = {"weapons": (Weapon("car bomb", "explosives_vehicle", ((6, 20),)),), "targets": (), "perpetrators": ()}
     assert _union(named, rules, LearnedStage.keep_rules)["weapons"] == named["weapons"]
+
+
+def test_the_shipped_tagger_reads_the_clusters_it_was_trained_with(pipeline, rule_incidents, tmp_path):
+    from eventcoder.learn.clusters import read_clusters
+
+    shipped = LearnedStage(pipeline.extractor.lexicon)
+    clusters = read_clusters(default_model_dir() / "clusters.tsv")
+    assert shipped.tagger.clusters == clusters
+    assert len(clusters) == shipped.manifest["clusters"]["words"]
+    # a model trained before the clusters (no clusters.tsv) still loads, and tags without them
+    for name in ("roles.crfsuite", "document.json", "manifest.json"):
+        shutil.copy(default_model_dir() / name, tmp_path / name)
+    older = LearnedStage(pipeline.extractor.lexicon, tmp_path)
+    assert older.tagger.clusters == {}
+    for inc in older.apply(DOC, list(rule_incidents)):
+        assert_spans_sound(inc, REPORT)

@@ -82,12 +82,16 @@ def smoke_model(muc4_dir, tmp_path_factory):
 
 def test_smoke_training_writes_the_model_and_its_provenance(smoke_model):
     out, manifest = smoke_model
-    assert {p.name for p in out.iterdir()} == {"roles.crfsuite", "document.json", "manifest.json"}
+    assert {p.name for p in out.iterdir()} == {"roles.crfsuite", "clusters.tsv", "document.json", "manifest.json"}
     assert (out / "roles.crfsuite").stat().st_size > 0
     assert json.loads((out / "manifest.json").read_text()) == manifest
     # a trial run (--limit, --iterations) is named apart from the shipped model
     assert manifest["model"] == MODEL_VERSION + "+trial" and manifest["documents"] == 30 and manifest["seed"] == 0
     assert manifest["crf"]["max_iterations"] == 5
+    # the word clusters of the training text, with how they were made
+    lines = (out / "clusters.tsv").read_text().splitlines()
+    assert len(lines) == manifest["clusters"]["words"] > manifest["clusters"]["clusters"]
+    assert {int(line.split("\t")[1]) for line in lines} <= set(range(manifest["clusters"]["clusters"]))
     assert set(manifest["data"]) >= {"gtt_train.json", "grit_train.json"}
     assert all(len(f["sha256"]) == 64 for f in manifest["data"].values())
     doc_model = json.loads((out / "document.json").read_text())
@@ -103,7 +107,7 @@ def test_training_twice_with_the_same_seed_gives_identical_files(smoke_model, mu
 
     out, _ = smoke_model
     train_muc4(muc4_dir, out_dir=tmp_path, seed=0, limit=30, crf_iterations=5)
-    for name in ("roles.crfsuite", "document.json"):
+    for name in ("roles.crfsuite", "clusters.tsv", "document.json"):
         assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), name
 
 

@@ -3,13 +3,14 @@
 Features are lower-case by construction, so the tagger behaves the same on the all-caps or
 lower-cased wire copy of MUC-4 and on mixed-case modern reports. Besides the words around a
 token they carry what the codebooks know (a weapon, an armed group, a target term, an event
-trigger) and where the sentence sits in the document.
+trigger), the word clusters of the training text, and where the sentence sits in the document.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Mapping
 
 from ..lexicon import Lexicon
 from .tokens import Token
@@ -56,7 +57,10 @@ def _lexicon_tags(text: str, sent: list[Token], lexicon: Lexicon) -> list[list[s
     return tags
 
 
-def sentence_features(text: str, sent: list[Token], index: int, n_sentences: int, lexicon: Lexicon) -> list[list[str]]:
+def sentence_features(text: str, sent: list[Token], index: int, n_sentences: int, lexicon: Lexicon,
+                      clusters: Mapping[str, str] | None = None) -> list[list[str]]:
+    """Each token's features; ``clusters`` (word -> cluster, :mod:`eventcoder.learn.clusters`)
+    adds the clusters of the token and of its neighbours."""
     words = [t.text for t in sent]
     lex = _lexicon_tags(text, sent, lexicon)
     trig_positions = [i for i, tags in enumerate(lex) if "B-trig" in tags]
@@ -82,6 +86,12 @@ def sentence_features(text: str, sent: list[Token], index: int, n_sentences: int
         f.append("w|w+1=" + w + "|" + (words[i + 1] if i + 1 < n else "</s>"))
         f.append("w-2|w-1=" + (words[i - 2] if i > 1 else "<s>") + "|" + (words[i - 1] if i else "<s>"))
         f.extend("lex=" + t for t in lex[i])
+        if clusters:
+            for off in (-1, 0, 1):
+                j = i + off
+                c = clusters.get(words[j]) if 0 <= j < n else None
+                if c is not None:
+                    f.append(f"c{off:+d}=" + c if off else "c=" + c)
         for off in (-1, 1):
             j = i + off
             if 0 <= j < n:

@@ -24,6 +24,8 @@ from ..lexicon import Lexicon
 from ..records import Actor, ActorKind, Coding, Document, Incident, Target, TargetKind, Weapon
 from ..segment import PARAGRAPH_BREAK, is_caseless, segment
 from .assemble import PERPETRATOR_ROLES, TYPES, Entity, entities
+from .clusters import FILE as CLUSTERS_FILE
+from .clusters import read_clusters
 from .docfeatures import document_features, tagger_features
 from .linear import LinearModel
 from .tagger import RoleTagger
@@ -63,7 +65,8 @@ class LearnedStage:
         self.manifest = json.loads(manifest.read_text(encoding="utf-8"))
         self.name = self.manifest["model"]
         self.lexicon = lexicon
-        self.tagger = RoleTagger(self.model_dir / "roles.crfsuite", lexicon)
+        self.tagger = RoleTagger(self.model_dir / "roles.crfsuite", lexicon,
+                                 clusters=read_clusters(self.model_dir / CLUSTERS_FILE))
         self.documents = LinearModel.from_dict(json.loads((self.model_dir / "document.json").read_text(encoding="utf-8")))
 
     @cached_property

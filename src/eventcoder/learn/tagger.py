@@ -7,6 +7,7 @@ keeps only the single best path, which is too conservative when most tokens are 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,13 +47,16 @@ def bio_spans(labels: list[str]) -> list[tuple[str, int, int]]:
 
 
 class RoleTagger:
-    """The CRF role tagger. Pickles as its model path (the CRF is reopened on unpickling), so a
-    pipeline can be sent to batch workers."""
+    """The CRF role tagger, with the word clusters it was trained with (none for a model trained
+    without them). Pickles as its model path (the CRF is reopened on unpickling), so a pipeline
+    can be sent to batch workers."""
 
-    def __init__(self, model_path: Path, lexicon: Lexicon, outside: float = 0.7):
+    def __init__(self, model_path: Path, lexicon: Lexicon, outside: float = 0.7,
+                 clusters: Mapping[str, str] | None = None):
         self.model_path = Path(model_path)
         self.lexicon = lexicon
         self.outside = outside
+        self.clusters = dict(clusters or {})
         self._open()
 
     def _open(self) -> None:
@@ -63,7 +67,8 @@ class RoleTagger:
         self._labels = [label for label in self._tagger.labels() if label != "O"]
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"model_path": self.model_path, "lexicon": self.lexicon, "outside": self.outside}
+        return {"model_path": self.model_path, "lexicon": self.lexicon, "outside": self.outside,
+                "clusters": self.clusters}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
@@ -73,7 +78,7 @@ class RoleTagger:
         out: list[RoleSpan] = []
         tagger = self._tagger
         for si, sent in enumerate(sentences):
-            tagger.set(sentence_features(text, sent, si, len(sentences), self.lexicon))
+            tagger.set(sentence_features(text, sent, si, len(sentences), self.lexicon, self.clusters))
             labels, probs = [], []
             for j in range(len(sent)):
                 p_out = tagger.marginal("O", j)

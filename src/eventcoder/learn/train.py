@@ -8,7 +8,8 @@ The document classifiers also read what the role tagger finds in a document
 documents it was trained on, so those features are cross-fitted: the training documents are
 dealt into ``FOLDS`` folds and each fold's features come from a tagger trained on the other
 folds; the shipped tagger is then trained on all of them.
-The output folder holds ``roles.crfsuite``, ``document.json`` and ``manifest.json``
+The output folder holds ``roles.crfsuite``, ``clusters.tsv`` (the word clusters of the training
+text, :mod:`eventcoder.learn.clusters`), ``document.json`` and ``manifest.json``
 (provenance: data files and their SHA-256, parameters, library versions).
 """
 
@@ -19,7 +20,7 @@ import hashlib
 import json
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,8 @@ from ..lexicon import Lexicon
 from ..muc4.data import ROLES
 from ..records import Incident
 from .assemble import TYPES, entities
+from .clusters import CLUSTER_PARAMS, learn_clusters, write_clusters
+from .clusters import FILE as CLUSTERS_FILE
 from .docfeatures import document_features, tagger_features
 from .features import sentence_features
 from .linear import fit
@@ -35,7 +38,7 @@ from .tagger import RoleTagger
 from .tokens import Token, sentences, tokenize
 
 MODEL_VERSION = DEFAULT_MODEL  # the name a full training gives its model
-CRF_PARAMS = {"c1": 0.05, "c2": 0.01, "max_iterations": 150, "feature.possible_transitions": True}
+CRF_PARAMS = {"c1": 0.05, "c2": 0.05, "max_iterations": 150, "feature.possible_transitions": True}
 DOC_C = 0.5
 FOLDS = 5  # cross-fitting of the tagger features the document classifiers learn from
 
@@ -90,9 +93,10 @@ def _sha256(path: Path) -> str:
 
 
 def train_tagger(parsed: list[tuple[Any, list[list[Token]]]], keep: Callable[[int], bool], path: Path,
-                 lexicon: Lexicon, params: dict[str, Any]) -> bool:
+                 lexicon: Lexicon, params: dict[str, Any], clusters: Mapping[str, str] | None = None) -> bool:
     """Train a CRF role tagger on the relevant documents of ``parsed`` (document, sentences)
-    whose index ``keep`` accepts, into ``path``; False when there are none."""
+    whose index ``keep`` accepts, with the word ``clusters``, into ``path``; False when there
+    are none."""
     import pycrfsuite
 
     trainer = pycrfsuite.Trainer(verbose=False)
@@ -102,7 +106,7 @@ def train_tagger(parsed: list[tuple[Any, list[list[Token]]]], keep: Callable[[in
             continue
         fillers = {r: [list(e) for e in (d.extracts or {}).get(r, ())] for r in ROLES}
         for si, (s, labels) in enumerate(zip(sents, bio_labels(sents, fillers))):
-            trainer.append(sentence_features(d.text, s, si, len(sents), lexicon), labels)
+            trainer.append(sentence_features(d.text, s, si, len(sents), lexicon, clusters), labels)
         n += 1
     if not n:
         return False
@@ -113,7 +117,7 @@ def train_tagger(parsed: list[tuple[Any, list[list[Token]]]], keep: Callable[[in
 
 def crossfit_tagger_features(parsed: list[tuple[Any, list[list[Token]]]], lexicon: Lexicon, params: dict[str, Any],
                              workdir: Path, progress: Callable[[str], None] = lambda msg: None,
-                             folds: int = FOLDS) -> list[list[str]]:
+                             folds: int = FOLDS, clusters: Mapping[str, str] | None = None) -> list[list[str]]:
     """:func:`tagger_features` for each document from a tagger that did not see it: document
     ``i`` is in fold ``i % folds``, tagged by a tagger trained on the other folds (in
     ``workdir``, deleted after use). A fold whose training part has no relevant document gets
@@ -121,8 +125,8 @@ def crossfit_tagger_features(parsed: list[tuple[Any, list[list[Token]]]], lexico
     tagged: list[list[str]] = [[] for _ in parsed]
     for k in range(folds):
         path = workdir / f".fold{k}.crfsuite"
-        if train_tagger(parsed, lambda i: i % folds != k, path, lexicon, params):
-            tagger = RoleTagger(path, lexicon)
+        if train_tagger(parsed, lambda i: i % folds != k, path, lexicon, params, clusters):
+            tagger = RoleTagger(path, lexicon, clusters=clusters)
             for i, (d, sents) in enumerate(parsed):
                 if i % folds == k:
                     tagged[i] = tagger_features(entities(d.text, tagger.tag(d.text, sents)))
@@ -159,7 +163,11 @@ def train_muc4(
     if crf_iterations:
         params["max_iterations"] = crf_iterations
     parsed = [(d, sentences(d.text)) for d in docs]
-    tagged = crossfit_tagger_features(parsed, lexicon, params, out_dir, progress)
+    # word clusters from all the training text (no labels), shared by every tagger trained here
+    clusters = learn_clusters([[t.text for s in sents for t in s] for _, sents in parsed], seed=seed)
+    write_clusters(clusters, out_dir / CLUSTERS_FILE)
+    progress(f"word clusters: {len(clusters)} words")
+    tagged = crossfit_tagger_features(parsed, lexicon, params, out_dir, progress, clusters=clusters)
 
     rows: list[list[str]] = []
     targets: dict[str, list[int]] = {"relevant": [], **{t: [] for t in TYPES}}
@@ -177,7 +185,7 @@ def train_muc4(
     (out_dir / "document.json").write_text(json.dumps(doc_model.to_dict(), sort_keys=True, separators=(",", ":")),
                                           encoding="utf-8")
     progress("training the role tagger (CRF)")
-    if not train_tagger(parsed, lambda i: True, out_dir / "roles.crfsuite", lexicon, params):
+    if not train_tagger(parsed, lambda i: True, out_dir / "roles.crfsuite", lexicon, params, clusters):
         from ..errors import ConfigError
 
         raise ConfigError("no training document reports an incident, so there is nothing to train the tagger on",
@@ -194,6 +202,8 @@ def train_muc4(
         "documents": len(docs),
         "data": files,
         "crf": params,
+        "clusters": {**CLUSTER_PARAMS, "words": len(clusters), "seed": seed,
+                     "sha256": _sha256(out_dir / CLUSTERS_FILE)},
         "document_classifier": {"c": DOC_C, "features": len(doc_model.weights), "labels": list(doc_model.labels),
                                 "tagger_features_folds": FOLDS},
         "codebooks": lexicon.versions,
