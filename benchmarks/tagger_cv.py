@@ -35,10 +35,10 @@ def run(variant: str, parsed, lexicon: Lexicon, params: dict, folds: int) -> dic
     preds: dict[str, dict[str, list[list[str]]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(folds):
-            train = [i for i in range(len(parsed)) if i % folds != k]
             clusters = None
-            if variant == "clusters":
-                clusters = learn_clusters([[t.text for s in parsed[i][1] for t in s] for i in train])
+            if variant == "clusters":  # from the training folds' text only
+                clusters = learn_clusters([[t.text for s in sents for t in s]
+                                           for i, (_, sents) in enumerate(parsed) if i % folds != k])
             path = Path(tmp) / f"fold{k}.crfsuite"
             train_tagger(parsed, lambda i: i % folds != k, path, lexicon, params, clusters)
             tagger = RoleTagger(path, lexicon, clusters=clusters)

@@ -40,6 +40,8 @@ def learn_clusters(documents: Iterable[list[str]], seed: int = 0, **params: int)
     docs = [list(d) for d in documents]
     counts = Counter(w for d in docs for w in d)
     words = sorted(w for w, c in counts.items() if c >= p["min_count"])
+    if len(words) < p["clusters"]:
+        return {}
     index = {w: i for i, w in enumerate(words)}
     contexts = {w: i for i, (w, _) in enumerate(sorted(counts.items(), key=lambda wc: (-wc[1], wc[0]))[:p["contexts"]])}
     offsets = [o for o in range(-p["window"], p["window"] + 1) if o]
@@ -53,14 +55,11 @@ def learn_clusters(documents: Iterable[list[str]], seed: int = 0, **params: int)
                 if 0 <= j < len(d) and d[j] in contexts:
                     rows.append(index[w])
                     cols.append(contexts[d[j]] * len(offsets) + k)
-    if len(words) < p["clusters"]:
-        return {}
-    m = sparse.coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(words), len(contexts) * len(offsets))).tocsr()
-    m.sum_duplicates()
-    m = m.tocoo()
+    m = sparse.coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(words), len(contexts) * len(offsets)))
+    m.sum_duplicates()  # counts: sums of ones, exact in any order
     total = m.data.sum()
-    pw = np.asarray(m.tocsr().sum(axis=1)).ravel() / total
-    pc = np.asarray(m.tocsc().sum(axis=0)).ravel() / total
+    pw = np.bincount(m.row, weights=m.data, minlength=m.shape[0]) / total
+    pc = np.bincount(m.col, weights=m.data, minlength=m.shape[1]) / total
     pmi = np.maximum(np.log(m.data / total / (pw[m.row] * pc[m.col])), 0.0)
     ppmi = sparse.csr_matrix((pmi, (m.row, m.col)), shape=m.shape)
     z = TruncatedSVD(p["dimensions"], random_state=seed).fit_transform(ppmi)

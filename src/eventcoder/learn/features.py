@@ -62,6 +62,7 @@ def sentence_features(text: str, sent: list[Token], index: int, n_sentences: int
     """Each token's features; ``clusters`` (word -> cluster, :mod:`eventcoder.learn.clusters`)
     adds the clusters of the token and of its neighbours."""
     words = [t.text for t in sent]
+    cl = [clusters.get(w) for w in words] if clusters else []
     lex = _lexicon_tags(text, sent, lexicon)
     trig_positions = [i for i, tags in enumerate(lex) if "B-trig" in tags]
     sent_types = sorted({t[5:] for tags in lex for t in tags if t.startswith("B-trig-")})
@@ -88,8 +89,7 @@ def sentence_features(text: str, sent: list[Token], index: int, n_sentences: int
         f.extend("lex=" + t for t in lex[i])
         if clusters:
             for off in (-1, 0, 1):
-                j = i + off
-                c = clusters.get(words[j]) if 0 <= j < n else None
+                c = cl[i + off] if 0 <= i + off < n else None
                 if c is not None:
                     f.append(f"c{off:+d}=" + c if off else "c=" + c)
         for off in (-1, 1):
