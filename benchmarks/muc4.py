@@ -4,7 +4,9 @@ Each extractor runs in a fresh Python process that imports eventcoder, builds it
 scores MUC-4 dev with ``evaluate_muc4``, so docs/s includes the real start-up (spaCy, the
 lexicons, the model), timed from the parent around the whole process. Prints GTT, CEAF-REE and CEAF-RME micro P/R/F1, per-role F1, docs/s,
 peak resident memory of each process, the ratios learned/baseline, and the targets of the
-learned stage with pass/fail marks. The docs/s target is for one core, so pin it:
+learned stage with pass/fail marks; then, scores only, the same model with templates assembled
+the other way (one per predicted type) and told each document's true relevance (a diagnostic of
+what the relevance classifier costs). The docs/s target is for one core, so pin it:
 
     taskset -c 0 .venv/bin/python benchmarks/muc4.py
     taskset -c 0 .venv/bin/python benchmarks/muc4.py --limit 50 --data-dir ../shared/data/muc4
@@ -25,7 +27,7 @@ from eventcoder.muc4.data import ROLES
 
 METRICS = (("GTT", "gtt"), ("CEAF-REE", "ceaf_ree"), ("CEAF-RME", "ceaf_rme_phi_subset"))
 EXTRACTORS = ("rules", "learned")  # baseline first
-APPROACHES = ("typesplit",)  # the same model, templates assembled the other way (scores only)
+APPROACHES = ("typesplit", "oracle")  # the same model assembled the other way; given the true relevance (scores only)
 
 
 def typesplit_report(data_dir: str | None, limit: int | None) -> dict[str, Any]:
@@ -34,8 +36,8 @@ def typesplit_report(data_dir: str | None, limit: int | None) -> dict[str, Any]:
     perpetrators shared, instead of the rules' incidents as the skeleton."""
     from pathlib import Path
 
-    from eventcoder.learn.assemble import assemble
-    from eventcoder.learn.docfeatures import document_features
+    from eventcoder.learn.assemble import assemble, entities
+    from eventcoder.learn.docfeatures import document_features, tagger_features
     from eventcoder.learn.tokens import sentences
     from eventcoder.muc4.data import load_split
     from eventcoder.muc4.evaluate import muc4_document
@@ -50,9 +52,11 @@ def typesplit_report(data_dir: str | None, limit: int | None) -> dict[str, Any]:
     for d in docs:
         doc = muc4_document(d)
         sents = sentences(doc.text)
+        spans = stage.tagger.tag(doc.text, sents)
         probs = stage.documents.probabilities(
-            document_features(doc.text, sents, doc.published, rules.process(doc).incidents, lexicon))
-        templates = assemble(doc.text, sents, stage.tagger.tag(doc.text, sents), probs, lexicon, relevance=stage.relevance)
+            document_features(doc.text, sents, doc.published, rules.process(doc).incidents, lexicon)
+            + tagger_features(entities(doc.text, spans)))
+        templates = assemble(doc.text, sents, spans, probs, lexicon, relevance=stage.relevance)
         predictions[d.docid] = [{"incident_type": t.incident_type,
                                  **{r: [[doc.text[e.first.start:e.first.end]] for e in t.role(r)] for r in ROLES}}
                                 for t in templates]
@@ -68,6 +72,27 @@ def typesplit_report(data_dir: str | None, limit: int | None) -> dict[str, Any]:
         "ceaf_ree": {"micro": prf(ree.micro), **{r: prf(ree.roles[r]) for r in ROLES}},
         "ceaf_rme_phi_subset": {"micro": prf(rme.micro)},
     }
+
+
+def oracle_pipeline(data_dir: str | None):
+    """The shipped learned pipeline, told whether each MUC-4 document is relevant (its key has
+    templates) instead of asking its relevance classifier: what that one decision costs. A
+    diagnostic, not an extractor."""
+    from pathlib import Path
+
+    from eventcoder.muc4.data import load_split
+    from eventcoder.pipeline import Pipeline, PipelineConfig
+
+    relevant = {d.docid: bool(d.templates) for d in load_split("dev", Path(data_dir) if data_dir else None)}
+    pipeline = Pipeline(PipelineConfig(learned=True))
+    decide = pipeline.learned.decide
+
+    def with_true_relevance(doc, incidents):
+        probs, ents = decide(doc, incidents)
+        return {**probs, "relevant": 1.0 if relevant[doc.doc_id] else 0.0}, ents
+
+    pipeline.learned.decide = with_true_relevance
+    return pipeline
 
 
 def one(extractor: str, data_dir: str | None, limit: int | None) -> dict[str, Any]:
@@ -86,7 +111,7 @@ def one(extractor: str, data_dir: str | None, limit: int | None) -> dict[str, An
                 "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                 "scores": {key: report[key] for _, key in METRICS},
                 "gtt_roles": {r: report["gtt"][r]["f1"] for r in ("incident_type", *ROLES)}}
-    pipeline = Pipeline(PipelineConfig(learned=extractor == "learned"))
+    pipeline = oracle_pipeline(data_dir) if extractor == "oracle" else Pipeline(PipelineConfig(learned=extractor == "learned"))
     startup = time.perf_counter() - started
     report = evaluate_muc4("dev", Path(data_dir) if data_dir else None, limit=limit, pipeline=pipeline)
     total = time.perf_counter() - started
@@ -197,14 +222,16 @@ def main() -> None:
             runs[e].append(measure(e, args))
     base, learned = (median_run(runs[e]) for e in EXTRACTORS)
     report(base, learned)
-    other = measure("typesplit", args)
+    other, oracle = measure("typesplit", args), measure("oracle", args)
     print()
     print("approaches compared (same model, dev F1): templates from the rules' incidents (shipped) "
-          "vs one template per predicted type")
-    print(f"{'':28} {'GTT':>6} {'REE':>6} {'RME':>6}")
-    for name, run in (("rules' incidents (shipped)", learned), ("one per predicted type", other)):
+          "vs one template per predicted type; and the shipped assembly told each document's true "
+          "relevance (a diagnostic: what the relevance classifier costs)")
+    print(f"{'':34} {'GTT':>6} {'REE':>6} {'RME':>6}")
+    for name, run in (("rules' incidents (shipped)", learned), ("one per predicted type", other),
+                      ("shipped, true relevance (oracle)", oracle)):
         cells = " ".join(f"{run['scores'][key]['micro']['f1']:6.2f}" for _, key in METRICS)
-        print(f"{name:28} {cells}")
+        print(f"{name:34} {cells}")
 
 
 if __name__ == "__main__":

@@ -3,12 +3,13 @@ hand-coded expected records in tests/data/expected/."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 
 from eventcoder.pipeline import Pipeline, PipelineConfig
-from eventcoder.records import SourceKind, Stance
+from eventcoder.records import Document, SourceKind, Stance
 from eventcoder.sample_reports import load_samples
 from eventcoder.scoring import load_expected, score_samples
 from eventcoder.validate import validation_errors
@@ -130,3 +131,75 @@ def test_a_word_of_a_date_is_no_person():
     fillers = [*inc.targets, *inc.perpetrators]
     assert fillers and not [f.text for f in fillers if any(a < db and da < b for a, b in f.spans)]
     assert {t.category for t in inc.targets} == {"military"}
+
+
+@pytest.fixture(scope="module")
+def halab_khayr():
+    rules = Pipeline(PipelineConfig(learned=False))
+    doc = next(d for d in load_samples() if d.doc_id == "claim-halab-khayr")
+    return rules.process(doc).incidents
+
+
+def test_a_target_is_neither_part_of_the_weapon_nor_inside_another_target(halab_khayr):
+    # "drove an explosive vehicle into a gathering of the Sahwat factions": the vehicle is the
+    # weapon, and the name model's "Sahwat" is the codebook's "Sahwat factions"
+    first = halab_khayr[0]
+    assert [w.text for w in first.weapons] == ["explosive vehicle"]
+    assert [(t.text, t.category) for t in first.targets] == [("Sahwat factions", "paramilitary_militia")]
+
+
+def test_an_armed_forces_equipment_is_materiel_and_a_civilian_car_a_target(halab_khayr):
+    # "destroying a tank and disabling another": materiel, not a military target
+    assert {(m.kind, m.effect.value) for m in halab_khayr[0].materiel} >= {("tank", "destroyed")}
+    assert "tank" not in {t.text for t in halab_khayr[0].targets}
+    rules = Pipeline(PipelineConfig(learned=False))
+    text = "KIRKUK, 3 May 2017 - A roadside bomb destroyed a car near the main market in Kirkuk on Wednesday, police said."
+    (inc,) = rules.process(Document(text=text, doc_id="car-1", published=dt.date(2017, 5, 3))).incidents
+    assert ("car", "civilians") in {(t.text, t.category) for t in inc.targets}
+
+
+def test_the_owner_names_the_target(halab_khayr):
+    # "shelled positions of the Nusayri army": the army's, not a militia's, positions
+    second = halab_khayr[1]
+    assert "positions" not in {t.text for t in second.targets}
+    assert ("Nusayri army", "military") in {(t.text, t.category) for t in second.targets}
+
+
+def test_an_armoured_vehicle_is_military():
+    from eventcoder.lexicon import Lexicon
+
+    text = "an armoured vehicle was damaged and an armored personnel carrier burned"
+    assert [(text[h.start:h.end], h.code) for h in Lexicon().target.find(text, 0, len(text))] == [
+        ("armoured vehicle", "military"), ("armored personnel carrier", "military")]
+
+
+def _rule_targets(text: str, published: dt.date = dt.date(2017, 5, 3)) -> list[tuple[str, str]]:
+    rules = Pipeline(PipelineConfig(learned=False))
+    (inc,) = rules.process(Document(text=text, doc_id="t", published=published)).incidents
+    return [(t.text, t.category) for t in inc.targets]
+
+
+def test_who_reports_an_attack_is_not_its_target():
+    assert _rule_targets("KIRKUK, 3 May 2017 - A car bomb exploded in a market in Kirkuk on Wednesday, killing 5 people, "
+                         "police and medical sources said.") == [("market", "civilians"), ("people", "civilians")]
+    assert _rule_targets("KIRKUK, 3 May 2017 - A car bomb exploded in a market in Kirkuk on Wednesday, killing 5 people, "
+                         "officials of the provincial council said.") == [("market", "civilians"), ("people", "civilians")]
+    # ...but a target followed by its place is one, whoever tells of it afterwards
+    assert ("police station", "police_security") in _rule_targets(
+        "KIRKUK, 3 May 2017 - Gunmen attacked a police station in Kirkuk on Wednesday, killing 2 policemen, residents said.")
+
+
+def test_a_target_named_again_by_its_last_word_is_one_target():
+    rules = Pipeline(PipelineConfig(learned=False))
+    doc = next(d for d in load_samples() if d.doc_id == "wire-mogadishu-checkpoint")
+    (inc,) = rules.process(doc).incidents
+    assert [(t.text, t.category) for t in inc.targets] == [("police checkpoint", "police_security"),
+                                                          ("people", "civilians")]
+
+
+def test_what_an_attacker_drives_towards_is_the_target():
+    # "set off in an explosive vehicle towards a gathering of Iraqi forces ... and detonated it"
+    rules = Pipeline(PipelineConfig(learned=False))
+    doc = next(d for d in load_samples() if d.doc_id == "claim-ninawa-svbied")
+    (inc,) = rules.process(doc).incidents
+    assert [(t.text, t.category) for t in inc.targets] == [("Iraqi forces", "military")]

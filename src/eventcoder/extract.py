@@ -84,6 +84,11 @@ _MODIFIER = re.compile(
 _LOWER_WORD = r"(?!(?:in|at|near|from|on|of|and|or|by|with|to|for|the|a|an|last|this|today|yesterday)\b)[a-z][\w'’-]*"
 _PLACE_LOWER = re.compile(rf"\b{_CUE}\s+(?:the\s+)?({_LOWER_WORD}(?:\s+{_LOWER_WORD}){{0,3}})")
 _NEAR = re.compile(r"\b(?:near|outside|around|on the outskirts of|(?:north|south|east|west)\w* of|in the area of|(?:kilometres|kilometers|km|miles) (?:away )?from)\s+(?:the\s+)?(?:\w+\s+of\s+)?$", re.I)
+_HEADED_FOR = re.compile(r"\b(?:towards?|into|against|targeting)\s+(?:[\w'’-]+\s+){0,3}$", re.IGNORECASE)
+_SPEAKER_AFTER = re.compile(
+    r"\s+(?:and\s+(?:[\w-]+\s+){0,2}(?:sources?|officials?)|(?:at|of|from)\s+[^,.;:()]{0,35}?)"
+    r"\s+(?:said|says|told|reported|announced|added)\b", re.IGNORECASE)
+_OWNED_BY = re.compile(r"\s+(?:of|held by|belonging to)\s+(?:the\s+)?", re.IGNORECASE)
 _SPEAKER = re.compile(r"^[\w'’-]*\s*(?:spokes(?:man|woman|person)|sources?|officials?|statement|said|says|told|added|reported|announced|according)\b", re.I)
 _STOPWORDS = {"the", "a", "an", "this", "that", "which", "order", "addition", "response", "front", "favor", "spite", "charge"}
 _ARMED = {"military", "police_security", "paramilitary_militia"}
@@ -477,11 +482,18 @@ class RuleExtractor:
             for hit in an.targets:
                 if any(ps[0] <= hit.start < ps[1] for ps in perp_spans):
                     continue
-                if _SPEAKER.match(text[hit.end : hit.end + 25].lstrip()):
-                    continue
+                if any(_overlaps(hit.span, w.span) for w in an.weapons):
+                    continue  # the "vehicle" of "an explosive vehicle" is the weapon, not a target
+                if any(_OWNED_BY.fullmatch(text, hit.end, h.start) for h in an.targets if h.start > hit.end):
+                    continue  # "positions of the Nusayri army": the owner names the target
+                if hit.code == "military" and any(_overlaps(hit.span, sp) for m in an.materiel for sp in m.spans):
+                    continue  # "destroying a tank": an armed force's equipment is materiel, not a target
+                if _SPEAKER.match(text[hit.end : hit.end + 25].lstrip()) or _SPEAKER_AFTER.match(text, hit.end):
+                    continue  # "police said", "police and medical sources said", "officials of the company said"
                 after = text[hit.end : hit.end + 20]
-                if hit.end <= first_trigger and not re.match(r"\s+(?:were|was|had been|have been)\b", after):
-                    continue  # the subject of an active verb is not its target
+                if (hit.end <= first_trigger and not re.match(r"\s+(?:were|was|had been|have been)\b", after)
+                        and not _HEADED_FOR.search(text[max(an.sentence.start, hit.start - 40):hit.start])):
+                    continue  # the subject of an active verb is not its target ("drove towards X" makes X one)
                 phrase = text[hit.start : hit.end]
                 key = phrase.lower()
                 kind = TargetKind.HUMAN if hit.extra == "human" else TargetKind.PHYSICAL
@@ -494,13 +506,16 @@ class RuleExtractor:
             for a, b in an.persons:
                 if any(ps[0] <= a < ps[1] or a <= ps[0] < b for ps in perp_spans):
                     continue
+                if any(h.start <= a and b <= h.end for h in an.targets):
+                    continue  # a name inside a target the codebooks read ("Sahwat" of "the Sahwat factions")
                 if _SPEAKER.match(text[b : b + 25].lstrip()) or re.search(r"according to\s*$", text[max(0, a - 15) : a]):
                     continue
                 title = [h for h in an.targets if h.extra == "human" and 0 <= a - h.end <= 3]
                 phrase = text[a:b]
                 out.setdefault(phrase.lower(), Target(text=phrase, kind=TargetKind.HUMAN,
                                                       category=title[-1].code if title else "unknown", spans=((a, b),)))
-        return list(out.values())
+        # a target named again by its last words ("the checkpoint" after "a police checkpoint") is the same one
+        return [t for key, t in out.items() if not any(other.endswith(" " + key) for other in out)]
 
     def _weapons(self, text: str, act: _Act) -> list[Weapon]:
         out: dict[str, Weapon] = {}
@@ -698,6 +713,10 @@ _DEFINITE = re.compile(r"\b(?:the|these|this|those|that)\s+(?:[\w-]+\s+){0,2}$",
 def _nobody(count: Count | None) -> bool:
     """A count that says exactly nobody ("no one was hurt", "there were no casualties")."""
     return count is not None and count.low == 0 and count.high == 0 and count.qualifier == Qualifier.EXACT
+
+
+def _overlaps(a: Span, b: Span) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
 
 
 def _gap(a: Span, b: Span) -> int:

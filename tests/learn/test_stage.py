@@ -187,9 +187,11 @@ def test_a_tagged_filler_the_codebooks_cannot_name_gives_way_to_the_rules_named_
     assert [(w.text, w.category) for w in out["weapons"]] == [("suicide car bomber", "explosives_vehicle")]
     assert [(t.text, t.category) for t in out["targets"]] == [("police checkpoint", "police_security"),
                                                              ("junction", "unknown")]
-    # a filler the codebooks do name keeps the tagger's span
-    named = {"weapons": (Weapon("car bomb", "explosives_vehicle", ((6, 20),)),), "targets": (), "perpetrators": ()}
+    # a filler the codebooks do name keeps the tagger's span, unless the rules' phrase holds it
+    named = {"weapons": (Weapon("a suicide car", "explosives_vehicle", ((0, 13),)),), "targets": (), "perpetrators": ()}
     assert _union(named, rules, LearnedStage.keep_rules)["weapons"] == named["weapons"]
+    inside = {"weapons": (Weapon("car bomb", "explosives_vehicle", ((6, 20),)),), "targets": (), "perpetrators": ()}
+    assert _union(inside, rules, LearnedStage.keep_rules)["weapons"] == rules.weapons
 
 
 def test_the_shipped_tagger_reads_the_clusters_it_was_trained_with(pipeline, rule_incidents, tmp_path):
@@ -206,3 +208,33 @@ def test_the_shipped_tagger_reads_the_clusters_it_was_trained_with(pipeline, rul
     assert older.tagger.clusters == {}
     for inc in older.apply(DOC, list(rule_incidents)):
         assert_spans_sound(inc, REPORT)
+
+
+def test_on_modern_copy_named_fillers_leave_no_room_for_unnamed_ones():
+    from eventcoder.learn.stage import _tidy_cased
+    from eventcoder.records import Target, TargetKind, Weapon
+
+    towers = Target("high-voltage power towers", TargetKind.PHYSICAL, "infrastructure", ((0, 25),))
+    base = Target("the base of each tower", TargetKind.PHYSICAL, "unknown", ((40, 62),))
+    suicide = Weapon("suicide", "other", ((70, 77),))
+    car_bomb = Weapon("car bomb", "explosives_vehicle", ((78, 86),))
+    car = Target("car", TargetKind.PHYSICAL, "civilians", ((78, 81),))
+    roles = {"perpetrators": (), "targets": (towers, base, car), "weapons": (suicide, car_bomb)}
+    assert _tidy_cased(roles) == {"perpetrators": (), "targets": (towers,), "weapons": (car_bomb,)}
+    # an unnamed filler is still one when it is all there is
+    alone = {"perpetrators": (), "targets": (base,), "weapons": (suicide,)}
+    assert _tidy_cased(alone) == alone
+
+
+def test_a_rule_filler_whose_phrase_holds_the_tagged_one_replaces_it():
+    from eventcoder.learn.stage import LearnedStage, _union
+    from eventcoder.records import Incident, Weapon
+
+    rules = Incident(doc_id="d", event_type="x", sub_event_type="suicide_bomb", evidence=((0, 90),),
+                     weapons=(Weapon("car bomb", "explosives_vehicle", ((56, 64),)),))
+    tagged = {"weapons": (Weapon("bomb", "explosive_device", ((60, 64),)),), "targets": (), "perpetrators": ()}
+    assert _union(tagged, rules, LearnedStage.keep_rules)["weapons"] == rules.weapons
+    # a tagged phrase longer than the rules' stays the tagger's
+    longer = {"weapons": (Weapon("powerful car bomb", "explosives_vehicle", ((47, 64),)),), "targets": (),
+              "perpetrators": ()}
+    assert _union(longer, rules, LearnedStage.keep_rules)["weapons"] == longer["weapons"]
