@@ -52,6 +52,7 @@ from .records import (
     Target,
     TargetKind,
     Weapon,
+    spans_overlap,
 )
 from .segment import Sentence, dateline, is_caseless, segment
 
@@ -482,11 +483,11 @@ class RuleExtractor:
             for hit in an.targets:
                 if any(ps[0] <= hit.start < ps[1] for ps in perp_spans):
                     continue
-                if any(_overlaps(hit.span, w.span) for w in an.weapons):
+                if any(spans_overlap(hit.span, w.span) for w in an.weapons):
                     continue  # the "vehicle" of "an explosive vehicle" is the weapon, not a target
                 if any(_OWNED_BY.fullmatch(text, hit.end, h.start) for h in an.targets if h.start > hit.end):
                     continue  # "positions of the Nusayri army": the owner names the target
-                if hit.code == "military" and any(_overlaps(hit.span, sp) for m in an.materiel for sp in m.spans):
+                if hit.code == "military" and any(spans_overlap(hit.span, sp) for m in an.materiel for sp in m.spans):
                     continue  # "destroying a tank": an armed force's equipment is materiel, not a target
                 if _SPEAKER.match(text[hit.end : hit.end + 25].lstrip()) or _SPEAKER_AFTER.match(text, hit.end):
                     continue  # "police said", "police and medical sources said", "officials of the company said"
@@ -713,10 +714,6 @@ _DEFINITE = re.compile(r"\b(?:the|these|this|those|that)\s+(?:[\w-]+\s+){0,2}$",
 def _nobody(count: Count | None) -> bool:
     """A count that says exactly nobody ("no one was hurt", "there were no casualties")."""
     return count is not None and count.low == 0 and count.high == 0 and count.qualifier == Qualifier.EXACT
-
-
-def _overlaps(a: Span, b: Span) -> bool:
-    return a[0] < b[1] and b[0] < a[1]
 
 
 def _gap(a: Span, b: Span) -> int:

@@ -25,6 +25,11 @@ SCHEMA_VERSION = "1.0.0"
 Span = tuple[int, int]
 
 
+def spans_overlap(a: Span, b: Span) -> bool:
+    """Whether two character spans share a character (touching is not overlapping)."""
+    return a[0] < b[1] and b[0] < a[1]
+
+
 class _StrEnum(str, enum.Enum):
     def __str__(self) -> str:  # pragma: no cover - trivial
         return self.value

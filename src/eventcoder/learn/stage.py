@@ -21,7 +21,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..lexicon import Lexicon
-from ..records import Actor, ActorKind, Coding, Document, Incident, Target, TargetKind, Weapon
+from ..records import Actor, ActorKind, Coding, Document, Incident, Target, TargetKind, Weapon, spans_overlap
 from ..segment import PARAGRAPH_BREAK, is_caseless, segment
 from .assemble import PERPETRATOR_ROLES, TYPES, Entity, entities
 from .clusters import FILE as CLUSTERS_FILE
@@ -213,7 +213,7 @@ def _never(role: str, value) -> bool:
 
 
 def _overlap(x, y) -> bool:
-    return any(a < d and c < b for a, b in x.spans for c, d in y.spans)
+    return any(spans_overlap(a, b) for a in x.spans for b in y.spans)
 
 
 def _within(x, y) -> bool:

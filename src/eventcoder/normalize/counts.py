@@ -60,7 +60,7 @@ import yaml
 
 from eventcoder.datafiles import safe_load
 from eventcoder.errors import CodebookError
-from eventcoder.records import Count, Materiel, MaterielEffect, Qualifier, Span
+from eventcoder.records import Count, Materiel, MaterielEffect, Qualifier, Span, spans_overlap
 
 __all__ = [
     "CountMention",
@@ -585,10 +585,6 @@ class _Cand:
     index: int = 0
 
 
-def _overlaps(a: Span, b: Span) -> bool:
-    return a[0] < b[1] and b[0] < a[1]
-
-
 def _clean_subject(raw: str) -> str:
     toks = raw.split()
     while toks and toks[0].lower() in ("of", "the", "those", "these", "whom"):
@@ -1092,11 +1088,11 @@ def find_counts(text: str, start: int = 0, end: int | None = None) -> list[Count
     for c in sorted(cands, key=lambda c: (c.priority, c.qspan[0], -(c.tspan[1] - c.tspan[0]))):
         if c.parent is not None and c.parent not in ok:
             continue
-        if any(_overlaps(c.qspan, a.qspan) for a in accepted):
+        if any(spans_overlap(c.qspan, a.qspan) for a in accepted):
             continue
-        if c.parent is None and any(_overlaps(c.tspan, a.tspan) for a in accepted if a.parent is None):
+        if c.parent is None and any(spans_overlap(c.tspan, a.tspan) for a in accepted if a.parent is None):
             continue
-        if any(_overlaps(c.qspan, a.tspan) or _overlaps(c.tspan, a.qspan) for a in accepted):
+        if any(spans_overlap(c.qspan, a.tspan) or spans_overlap(c.tspan, a.qspan) for a in accepted):
             continue
         accepted.append(c)
         ok.add(c.index)
@@ -1357,7 +1353,7 @@ def find_materiel(text: str, start: int = 0, end: int | None = None) -> list[Mat
             if name == "post" and not m.group("aux").strip():
                 # "The drone hit an armoured vehicle": without an auxiliary the effect word is
                 # a participle only if nothing object-like follows and no item list follows it
-                if any(_overlaps(eff_span, a) for a in active_effects):
+                if any(spans_overlap(eff_span, a) for a in active_effects):
                     continue
                 if not _PUNCT_OR_END.match(text, eff_span[1], hi):
                     nxt = _next_word(text, eff_span[1], hi).lower()
@@ -1383,7 +1379,7 @@ def find_materiel(text: str, start: int = 0, end: int | None = None) -> list[Mat
                 found.append((prio, im.start(), rec))
     accepted: list[Materiel] = []
     for _, _, rec in sorted(found, key=lambda x: (x[0], x[1])):
-        if any(_overlaps(rec.spans[0], a.spans[0]) for a in accepted):
+        if any(spans_overlap(rec.spans[0], a.spans[0]) for a in accepted):
             continue
         accepted.append(rec)
     return sorted(accepted, key=lambda r: r.spans[0])
