@@ -210,9 +210,9 @@ def test_the_shipped_tagger_reads_the_clusters_it_was_trained_with(pipeline, rul
         assert_spans_sound(inc, REPORT)
 
 
-def test_on_modern_copy_named_fillers_leave_no_room_for_unnamed_ones():
+def test_on_modern_copy_named_fillers_leave_no_room_for_unnamed_ones_and_one_description_is_kept():
     from eventcoder.learn.stage import _tidy_cased
-    from eventcoder.records import Target, TargetKind, Weapon
+    from eventcoder.records import Actor, ActorKind, Target, TargetKind, Weapon
 
     towers = Target("high-voltage power towers", TargetKind.PHYSICAL, "infrastructure", ((0, 25),))
     base = Target("the base of each tower", TargetKind.PHYSICAL, "unknown", ((40, 62),))
@@ -224,6 +224,12 @@ def test_on_modern_copy_named_fillers_leave_no_room_for_unnamed_ones():
     # an unnamed filler is still one when it is all there is
     alone = {"perpetrators": (), "targets": (base,), "weapons": (suicide,)}
     assert _tidy_cased(alone) == alone
+    # the attackers keep the first description the report gives, and every name
+    armed_men = Actor("armed men", ActorKind.INDIVIDUAL, None, ((120, 129),), generic=True)
+    gunmen = Actor("Gunmen", ActorKind.INDIVIDUAL, None, ((90, 96),), generic=True)
+    group = Actor("Ansar Allah", ActorKind.ORGANIZATION, None, ((140, 151),))
+    perps = {"perpetrators": (armed_men, group, gunmen), "targets": (), "weapons": ()}
+    assert _tidy_cased(perps)["perpetrators"] == (group, gunmen)
 
 
 def test_a_rule_filler_whose_phrase_holds_the_tagged_one_replaces_it():
