@@ -121,11 +121,19 @@ def test_a_place_the_name_model_calls_a_person_is_no_target(coded):
     assert {t.category for t in inc.targets} == {"civilians"}
 
 
-def test_a_word_of_a_date_is_no_person():
+@pytest.fixture(scope="module")
+def rules():
+    return Pipeline(PipelineConfig(learned=False))
+
+
+def rule_incidents(rules, doc_id: str):
+    """The rules' incidents for one bundled sample report."""
+    return rules.process(next(d for d in load_samples() if d.doc_id == doc_id)).incidents
+
+
+def test_a_word_of_a_date_is_no_person(rules):
     # spaCy tags "Rabi" of "the 19th of Rabi' al-Awwal 1438" as a person; the date reader has it
-    rules = Pipeline(PipelineConfig(learned=False))
-    doc = next(d for d in load_samples() if d.doc_id == "claim-ninawa-svbied")
-    (inc,) = rules.process(doc).incidents
+    (inc,) = rule_incidents(rules, "claim-ninawa-svbied")
     assert inc.date is not None and "Rabi' al-Awwal" in inc.date.text
     (da, db), = inc.date.spans
     fillers = [*inc.targets, *inc.perpetrators]
@@ -134,10 +142,8 @@ def test_a_word_of_a_date_is_no_person():
 
 
 @pytest.fixture(scope="module")
-def halab_khayr():
-    rules = Pipeline(PipelineConfig(learned=False))
-    doc = next(d for d in load_samples() if d.doc_id == "claim-halab-khayr")
-    return rules.process(doc).incidents
+def halab_khayr(rules):
+    return rule_incidents(rules, "claim-halab-khayr")
 
 
 def test_a_target_is_neither_part_of_the_weapon_nor_inside_another_target(halab_khayr):
@@ -148,14 +154,12 @@ def test_a_target_is_neither_part_of_the_weapon_nor_inside_another_target(halab_
     assert [(t.text, t.category) for t in first.targets] == [("Sahwat factions", "paramilitary_militia")]
 
 
-def test_an_armed_forces_equipment_is_materiel_and_a_civilian_car_a_target(halab_khayr):
+def test_an_armed_forces_equipment_is_materiel_and_a_civilian_car_a_target(rules, halab_khayr):
     # "destroying a tank and disabling another": materiel, not a military target
     assert {(m.kind, m.effect.value) for m in halab_khayr[0].materiel} >= {("tank", "destroyed")}
     assert "tank" not in {t.text for t in halab_khayr[0].targets}
-    rules = Pipeline(PipelineConfig(learned=False))
-    text = "KIRKUK, 3 May 2017 - A roadside bomb destroyed a car near the main market in Kirkuk on Wednesday, police said."
-    (inc,) = rules.process(Document(text=text, doc_id="car-1", published=dt.date(2017, 5, 3))).incidents
-    assert ("car", "civilians") in {(t.text, t.category) for t in inc.targets}
+    assert ("car", "civilians") in _rule_targets(rules, "KIRKUK, 3 May 2017 - A roadside bomb destroyed a car near "
+                                                        "the main market in Kirkuk on Wednesday, police said.")
 
 
 def test_the_owner_names_the_target(halab_khayr):
@@ -173,33 +177,28 @@ def test_an_armoured_vehicle_is_military():
         ("armoured vehicle", "military"), ("armored personnel carrier", "military")]
 
 
-def _rule_targets(text: str, published: dt.date = dt.date(2017, 5, 3)) -> list[tuple[str, str]]:
-    rules = Pipeline(PipelineConfig(learned=False))
+def _rule_targets(rules, text: str, published: dt.date = dt.date(2017, 5, 3)) -> list[tuple[str, str]]:
     (inc,) = rules.process(Document(text=text, doc_id="t", published=published)).incidents
     return [(t.text, t.category) for t in inc.targets]
 
 
-def test_who_reports_an_attack_is_not_its_target():
-    assert _rule_targets("KIRKUK, 3 May 2017 - A car bomb exploded in a market in Kirkuk on Wednesday, killing 5 people, "
-                         "police and medical sources said.") == [("market", "civilians"), ("people", "civilians")]
-    assert _rule_targets("KIRKUK, 3 May 2017 - A car bomb exploded in a market in Kirkuk on Wednesday, killing 5 people, "
-                         "officials of the provincial council said.") == [("market", "civilians"), ("people", "civilians")]
+def test_who_reports_an_attack_is_not_its_target(rules):
+    assert _rule_targets(rules, "KIRKUK, 3 May 2017 - A car bomb exploded in a market in Kirkuk on Wednesday, killing 5 people, "
+                                "police and medical sources said.") == [("market", "civilians"), ("people", "civilians")]
+    assert _rule_targets(rules, "KIRKUK, 3 May 2017 - A car bomb exploded in a market in Kirkuk on Wednesday, killing 5 people, "
+                                "officials of the provincial council said.") == [("market", "civilians"), ("people", "civilians")]
     # ...but a target followed by its place is one, whoever tells of it afterwards
     assert ("police station", "police_security") in _rule_targets(
-        "KIRKUK, 3 May 2017 - Gunmen attacked a police station in Kirkuk on Wednesday, killing 2 policemen, residents said.")
+        rules, "KIRKUK, 3 May 2017 - Gunmen attacked a police station in Kirkuk on Wednesday, killing 2 policemen, residents said.")
 
 
-def test_a_target_named_again_by_its_last_word_is_one_target():
-    rules = Pipeline(PipelineConfig(learned=False))
-    doc = next(d for d in load_samples() if d.doc_id == "wire-mogadishu-checkpoint")
-    (inc,) = rules.process(doc).incidents
+def test_a_target_named_again_by_its_last_word_is_one_target(rules):
+    (inc,) = rule_incidents(rules, "wire-mogadishu-checkpoint")
     assert [(t.text, t.category) for t in inc.targets] == [("police checkpoint", "police_security"),
                                                           ("people", "civilians")]
 
 
-def test_what_an_attacker_drives_towards_is_the_target():
+def test_what_an_attacker_drives_towards_is_the_target(rules):
     # "set off in an explosive vehicle towards a gathering of Iraqi forces ... and detonated it"
-    rules = Pipeline(PipelineConfig(learned=False))
-    doc = next(d for d in load_samples() if d.doc_id == "claim-ninawa-svbied")
-    (inc,) = rules.process(doc).incidents
+    (inc,) = rule_incidents(rules, "claim-ninawa-svbied")
     assert [(t.text, t.category) for t in inc.targets] == [("Iraqi forces", "military")]
