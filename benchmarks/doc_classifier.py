@@ -26,13 +26,12 @@ import time
 from pathlib import Path
 
 from eventcoder.learn.assemble import TYPES, entities
-from eventcoder.learn.docfeatures import document_features, tagger_features
+from eventcoder.learn.docfeatures import tagger_features
 from eventcoder.learn.linear import fit
 from eventcoder.learn.stage import LearnedStage
 from eventcoder.learn.tokens import sentences
-from eventcoder.learn.train import CRF_PARAMS, DOC_C, crossfit_tagger_features
+from eventcoder.learn.train import CRF_PARAMS, DOC_C, crossfit_tagger_features, document_rows, document_targets
 from eventcoder.muc4.data import load_split
-from eventcoder.muc4.evaluate import dateline_date, muc4_document
 from eventcoder.pipeline import Pipeline, PipelineConfig
 
 RELEVANCE = LearnedStage.relevance
@@ -53,13 +52,6 @@ def scores(train_rows, train_targets, test_rows, test_targets) -> tuple[float, f
     return right / len(test_rows), 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
 
-def targets_of(docs) -> dict[str, list[int]]:
-    out = {"relevant": [int(bool(d.templates)) for d in docs]}
-    for t in TYPES:
-        out[t] = [int(any(t in x.incident_type for x in d.templates)) for d in docs]
-    return out
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--folds", type=int, default=5)
@@ -73,9 +65,7 @@ def main() -> None:
 
     def base_rows(docs):
         parsed = [(d, sentences(d.text)) for d in docs]
-        rows = [document_features(d.text, s, dateline_date(d.dateline), rules.process(muc4_document(d)).incidents, lexicon)
-                for d, s in parsed]
-        return parsed, rows
+        return parsed, document_rows(parsed, rules)
 
     parsed_train, train_base = base_rows(train)
     tagger = LearnedStage(lexicon).tagger  # the shipped tagger, and the word clusters it was trained with
@@ -84,7 +74,7 @@ def main() -> None:
                                               progress=lambda m: print(m, flush=True), clusters=tagger.clusters)
     parsed_dev, dev_base = base_rows(dev)
     dev_tags = [tagger_features(entities(d.text, tagger.tag(d.text, s))) for d, s in parsed_dev]
-    train_targets, dev_targets = targets_of(train), targets_of(dev)
+    train_targets, dev_targets = document_targets(train), document_targets(dev)
 
     # cross-validation folds independent of the cross-fitting's (i % 5)
     order = list(range(len(train)))

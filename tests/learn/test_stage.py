@@ -123,6 +123,22 @@ def test_a_type_the_rules_missed_becomes_an_incident_placed_like_theirs(stage_wi
     assert_spans_sound(new, REPORT)
 
 
+def test_a_tagged_entity_stays_only_when_relevance_times_its_probability_passes_its_roles_threshold(
+        stage_with, rule_incidents):
+    stage = stage_with(relevant=True, bombing=True)
+    probs, ents = stage.decide(DOC, list(rule_incidents))
+    weapon = max((e for e in ents if e.role == "Weapon"), key=lambda e: e.probability)
+    text = REPORT[weapon.first.start:weapon.first.end]
+    just = probs["relevant"] * weapon.probability
+    stage.entity_threshold = {**LearnedStage.entity_threshold, "Weapon": just}
+    (kept,) = stage.apply(DOC, list(rule_incidents))
+    stage.entity_threshold = {**LearnedStage.entity_threshold, "Weapon": just + 1e-6}
+    (dropped,) = stage.apply(DOC, list(rule_incidents))
+    assert text in [w.text for w in kept.weapons]
+    assert text not in [w.text for w in dropped.weapons]  # lower-cased text: no rule filler stands in
+    assert dropped.perpetrators == kept.perpetrators and dropped.targets == kept.targets
+
+
 # ------------------------------------------------------------------------------ configuration
 
 

@@ -3,7 +3,8 @@ and returns the incidents with the learned model's decisions applied.
 
 In a document the classifiers judge relevant (a specific act of political violence, as the
 MUC-4 task defines it), every rule incident of a MUC-4 type becomes the model's: it takes the
-tagger's perpetrators, targets, victims and weapons nearest to it (on cased text the rules'
+tagger's perpetrators, targets, victims and weapons nearest to it, those the stage is sure
+enough of (``entity_threshold``; on cased text the rules'
 codebook-named fillers stay beside them; on lower-cased text, the tagger's own ground, they cost
 precision), the model's confidence, and the model's version as its extractor. An incident is
 added for a type the classifiers accept but the rules missed, dated and placed like the nearest
@@ -41,6 +42,10 @@ def default_model_dir() -> Path:
 class LearnedStage:
     relevance = 0.4  # P(the document reports a relevant incident) needed to code its incidents
     type_threshold = 0.5  # P(an incident of this type) needed to add one the rules missed
+    # P(relevant) x P(entity) a tagged entity needs to be kept, per role: below it, it is more
+    # likely a false filler than a missed one is worth (benchmarks/entity_threshold.py chose
+    # these on MUC-4 train with held-out taggers and relevance; organisations need more)
+    entity_threshold = {"PerpInd": 0.3, "PerpOrg": 0.5, "Target": 0.3, "Victim": 0.3, "Weapon": 0.3}
 
     @staticmethod
     def keep_rules(role: str, value) -> bool:
@@ -89,6 +94,7 @@ class LearnedStage:
         probs, ents = self.decide(doc, incidents)
         out = list(incidents)
         relevant = probs.get("relevant", 0.0)
+        ents = [e for e in ents if relevant * e.probability >= self.entity_threshold.get(e.role, 0.0)]
 
         def p_type(inc: Incident) -> float:
             muc = self.lexicon.muc4.get(inc.sub_event_type)

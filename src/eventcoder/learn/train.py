@@ -27,7 +27,7 @@ from typing import Any
 from ..lexicon import Lexicon
 from ..muc4.data import ROLES
 from ..records import Incident
-from .assemble import TYPES, entities
+from .assemble import TYPES, Entity, entities
 from .clusters import CLUSTER_PARAMS, learn_clusters, write_clusters
 from .clusters import FILE as CLUSTERS_FILE
 from .docfeatures import document_features, tagger_features
@@ -115,25 +115,57 @@ def train_tagger(parsed: list[tuple[Any, list[list[Token]]]], keep: Callable[[in
     return True
 
 
-def crossfit_tagger_features(parsed: list[tuple[Any, list[list[Token]]]], lexicon: Lexicon, params: dict[str, Any],
-                             workdir: Path, progress: Callable[[str], None] = lambda msg: None,
-                             folds: int = FOLDS, clusters: Mapping[str, str] | None = None) -> list[list[str]]:
-    """:func:`tagger_features` for each document from a tagger that did not see it: document
+def crossfit_entities(parsed: list[tuple[Any, list[list[Token]]]], lexicon: Lexicon, params: dict[str, Any],
+                      workdir: Path, progress: Callable[[str], None] = lambda msg: None,
+                      folds: int = FOLDS, clusters: Mapping[str, str] | None = None) -> list[list[Entity] | None]:
+    """The tagger's entities for each document from a tagger that did not see it: document
     ``i`` is in fold ``i % folds``, tagged by a tagger trained on the other folds (in
-    ``workdir``, deleted after use). A fold whose training part has no relevant document gets
-    no features."""
-    tagged: list[list[str]] = [[] for _ in parsed]
+    ``workdir``, deleted after use). The documents of a fold whose training part has no relevant
+    document get None: no tagger read them."""
+    found: list[list[Entity] | None] = [None for _ in parsed]
     for k in range(folds):
         path = workdir / f".fold{k}.crfsuite"
         if train_tagger(parsed, lambda i: i % folds != k, path, lexicon, params, clusters):
             tagger = RoleTagger(path, lexicon, clusters=clusters)
             for i, (d, sents) in enumerate(parsed):
                 if i % folds == k:
-                    tagged[i] = tagger_features(entities(d.text, tagger.tag(d.text, sents)))
+                    found[i] = entities(d.text, tagger.tag(d.text, sents))
             del tagger
             path.unlink()
         progress(f"cross-fitted tagger {k + 1}/{folds}")
-    return tagged
+    return found
+
+
+def crossfit_tagger_features(parsed: list[tuple[Any, list[list[Token]]]], lexicon: Lexicon, params: dict[str, Any],
+                             workdir: Path, progress: Callable[[str], None] = lambda msg: None,
+                             folds: int = FOLDS, clusters: Mapping[str, str] | None = None) -> list[list[str]]:
+    """:func:`tagger_features` of :func:`crossfit_entities` (none for a document no tagger read)."""
+    found = crossfit_entities(parsed, lexicon, params, workdir, progress, folds, clusters)
+    return [tagger_features(ents) if ents is not None else [] for ents in found]
+
+
+def document_rows(parsed: list[tuple[Any, list[list[Token]]]], rules: Any,
+                  progress: Callable[[str], None] = lambda msg: None) -> list[list[str]]:
+    """:func:`document_features` of each parsed MUC-4 document, over the incidents that
+    ``rules`` (a rules-only :class:`~eventcoder.pipeline.Pipeline`) codes in it."""
+    from ..muc4.evaluate import dateline_date, muc4_document
+
+    rows = []
+    for i, (d, sents) in enumerate(parsed):
+        incidents: list[Incident] = list(rules.process(muc4_document(d)).incidents)
+        rows.append(document_features(d.text, sents, dateline_date(d.dateline), incidents, rules.extractor.lexicon))
+        if (i + 1) % 200 == 0:
+            progress(f"features: {i + 1}/{len(parsed)} documents")
+    return rows
+
+
+def document_targets(docs: list[Any]) -> dict[str, list[int]]:
+    """The document classifiers' labels: whether each document has a template at all, and one
+    of each type (``attack / bombing`` counts for both)."""
+    out = {"relevant": [int(bool(d.templates)) for d in docs]}
+    for t in TYPES:
+        out[t] = [int(any(t in x.incident_type for x in d.templates)) for d in docs]
+    return out
 
 
 def train_muc4(
@@ -146,7 +178,6 @@ def train_muc4(
 ) -> dict[str, Any]:
     """Train on the MUC-4 train split; returns the manifest written beside the model files."""
     from ..muc4.data import default_data_dir, load_split
-    from ..muc4.evaluate import dateline_date, muc4_document
     from ..pipeline import Pipeline, PipelineConfig
 
     data_dir = Path(data_dir) if data_dir else default_data_dir()
@@ -169,19 +200,9 @@ def train_muc4(
     progress(f"word clusters: {len(clusters)} words")
     tagged = crossfit_tagger_features(parsed, lexicon, params, out_dir, progress, clusters=clusters)
 
-    rows: list[list[str]] = []
-    targets: dict[str, list[int]] = {"relevant": [], **{t: [] for t in TYPES}}
-    for i, (d, sents) in enumerate(parsed):
-        result = rules.process(muc4_document(d))
-        incidents: list[Incident] = list(result.incidents)
-        rows.append(document_features(d.text, sents, dateline_date(d.dateline), incidents, lexicon) + tagged[i])
-        targets["relevant"].append(int(bool(d.templates)))
-        for t in TYPES:
-            targets[t].append(int(any(t in x.incident_type for x in d.templates)))
-        if (i + 1) % 200 == 0:
-            progress(f"features: {i + 1}/{len(docs)} documents")
+    rows = [b + t for b, t in zip(document_rows(parsed, rules, progress), tagged)]
     progress("training the document classifiers")
-    doc_model = fit(rows, targets, c=DOC_C, seed=seed)
+    doc_model = fit(rows, document_targets(docs), c=DOC_C, seed=seed)
     (out_dir / "document.json").write_text(json.dumps(doc_model.to_dict(), sort_keys=True, separators=(",", ":")),
                                           encoding="utf-8")
     progress("training the role tagger (CRF)")
