@@ -3,10 +3,10 @@ and returns the incidents with the learned model's decisions applied.
 
 In a document the classifiers judge relevant (a specific act of political violence, as the
 MUC-4 task defines it), every rule incident of a MUC-4 type becomes the model's: it takes the
-tagger's perpetrators, targets, victims and weapons nearest to it, those the stage is sure
-enough of (``entity_threshold``; on cased text the rules'
-codebook-named fillers stay beside them; on lower-cased text, the tagger's own ground, they cost
-precision), the model's confidence, and the model's version as its extractor. An incident is
+tagger's perpetrators, targets, victims and weapons nearest to it, of those the stage is sure
+enough of (``entity_threshold``), and on cased text the rules' codebook-named fillers beside
+them (on lower-cased text, the tagger's own ground, they cost precision); the model's
+confidence; and the model's version as its extractor. An incident is
 added for a type the classifiers accept but the rules missed, dated and placed like the nearest
 rule incident. Incidents the model does not code keep the rules' coding (modern reports, event
 types MUC-4 does not cover), with the model's probability for their type as confidence.

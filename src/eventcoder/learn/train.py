@@ -22,7 +22,7 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..lexicon import Lexicon
 from ..muc4.data import ROLES
@@ -36,6 +36,9 @@ from .linear import fit
 from .stage import DEFAULT_MODEL
 from .tagger import RoleTagger
 from .tokens import Token, sentences, tokenize
+
+if TYPE_CHECKING:
+    from ..pipeline import Pipeline
 
 MODEL_VERSION = DEFAULT_MODEL  # the name a full training gives its model
 CRF_PARAMS = {"c1": 0.05, "c2": 0.05, "max_iterations": 150, "feature.possible_transitions": True}
@@ -144,7 +147,7 @@ def crossfit_tagger_features(parsed: list[tuple[Any, list[list[Token]]]], lexico
     return [tagger_features(ents) if ents is not None else [] for ents in found]
 
 
-def document_rows(parsed: list[tuple[Any, list[list[Token]]]], rules: Any,
+def document_rows(parsed: list[tuple[Any, list[list[Token]]]], rules: Pipeline,
                   progress: Callable[[str], None] = lambda msg: None) -> list[list[str]]:
     """:func:`document_features` of each parsed MUC-4 document, over the incidents that
     ``rules`` (a rules-only :class:`~eventcoder.pipeline.Pipeline`) codes in it."""
