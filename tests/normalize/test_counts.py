@@ -46,6 +46,32 @@ def _params(cases: list[dict]) -> list:
 # YAML cases
 
 
+_IRREGULAR = {"man": "men", "woman": "women", "child": "children", "person": "people", "wife": "wives",
+              "passerby": "passersby", "passer-by": "passers-by", "mujahid": "mujahidin",
+              "istishhadi": "istishhadiyin", "inghimasi": "inghimasiyin"}
+
+
+def _plural(noun: str) -> str:
+    *head, last = noun.split()
+    if last in _IRREGULAR:
+        last = _IRREGULAR[last]
+    elif last.endswith("man"):
+        last = last[:-3] + "men"
+    elif last.endswith("y") and last[-2:-1] not in tuple("aeiou"):
+        last = last[:-1] + "ies"
+    else:
+        last += "s"
+    return " ".join([*head, last])
+
+
+def test_every_singular_person_noun_has_its_plural() -> None:
+    """"the X" counts one person only when X is singular, so a plural missing from the lexicon
+    reads as one ("the murder of the Jesuit priests")."""
+    nouns = counts._read_yaml("counts")["person_nouns"]
+    missing = [w for w in nouns["singular"] if _plural(w) not in set(nouns["plural"])]
+    assert not missing
+
+
 def test_enough_cases() -> None:
     assert len(CASES) >= 50
 

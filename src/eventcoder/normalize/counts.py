@@ -671,7 +671,11 @@ def _candidate(
         return None
     negated = False
     if qtext in ("the", "his", "her", "their"):
-        if not tokens or not _contains(tokens, lex.person_singular):
+        # one person: a singular person noun, and the last person noun is not a plural one
+        # ("the Jesuit priests" is no count; "the police officer" is one)
+        people = [t for t in tokens if t in lex.person_all]
+        if (not tokens or not _contains(tokens, lex.person_singular)
+                or people and people[-1] not in lex.person_singular):
             return None
         value = (1, 1, Qualifier.EXACT)
     elif qtext in ("a", "an", "another"):
