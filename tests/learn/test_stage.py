@@ -14,7 +14,7 @@ from eventcoder.learn.assemble import TYPES
 from eventcoder.learn.linear import LinearModel
 from eventcoder.learn.stage import LearnedStage, default_model_dir
 from eventcoder.pipeline import Pipeline, PipelineConfig
-from eventcoder.records import Document, SourceKind
+from eventcoder.records import ActorKind, Document, SourceKind
 
 REPORT = (
     "san miguel, 14 mar 89 (acan-efe) -- [text] urban guerrillas today set off a dynamite charge at the "
@@ -137,6 +137,22 @@ def test_a_tagged_entity_stays_only_when_relevance_times_its_probability_passes_
     assert text in [w.text for w in kept.weapons]
     assert text not in [w.text for w in dropped.weapons]  # lower-cased text: no rule filler stands in
     assert dropped.perpetrators == kept.perpetrators and dropped.targets == kept.targets
+
+
+def test_an_act_no_organisation_is_named_for_takes_the_one_the_report_names_most_surely(stage_with, rule_incidents):
+    stage = stage_with(relevant=True, bombing=True, kidnapping=True)
+    _, ents = stage.decide(DOC, list(rule_incidents))
+    surest = max((e for e in ents if e.role == "PerpOrg"), key=lambda e: e.probability)
+
+    def organisations(share: bool) -> list[list[str]]:
+        stage.share_organisation = share
+        return [[p.text for p in inc.perpetrators if p.kind == ActorKind.ORGANIZATION]
+                for inc in stage.apply(DOC, list(rule_incidents))]
+
+    named = REPORT[surest.first.start:surest.first.end]
+    bombing, added = organisations(False)
+    assert bombing == [named] and added == []  # the FMLN is named beside the bombing only
+    assert organisations(True) == [[named], [named]]
 
 
 # ------------------------------------------------------------------------------ configuration
