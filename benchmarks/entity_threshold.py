@@ -103,12 +103,12 @@ def main() -> None:
     held_out = Pipeline(PipelineConfig())
     held_out.learned = HeldOut(held_out.extractor.lexicon, held_out_decisions(train, rules, args.folds))
     shipped = Pipeline(PipelineConfig())
-    print(f"\n{'setting':<22}" + "".join(f"{'train ' + m:>15}" for m, _ in METRICS)
+    print(f"\n{'setting':<26}" + "".join(f"{'train ' + m:>15}" for m, _ in METRICS)
           + "".join(f"{'dev ' + m:>13}" for m, _ in METRICS))
     for name, threshold, share in settings():
         held_out.learned.entity_threshold = shipped.learned.entity_threshold = threshold
         held_out.learned.share_organisation = shipped.learned.share_organisation = share
-        print(f"{name:<22}" + "".join(f"{f:>15.2f}" for f in scores("train", held_out))
+        print(f"{name:<26}" + "".join(f"{f:>15.2f}" for f in scores("train", held_out))
               + "".join(f"{f:>13.2f}" for f in scores("dev", shipped)), flush=True)
     print(f"\nshipped: {LearnedStage.entity_threshold}, share_organisation={LearnedStage.share_organisation}; "
           f"train with held-out entities and document "
