@@ -137,18 +137,19 @@ class LearnedStage:
             owner = _nearest(out, same or skeleton, [e])
             if owner in assigned:
                 assigned[owner].append(e)
+        surest_org = max((e for e in ents if e.role == "PerpOrg"), key=lambda e: e.probability,
+                         default=None) if self.share_organisation else None
         for i in skeleton:
             mine = assigned[i]
             if not any(e.role in PERPETRATOR_ROLES for e in mine) and not out[i].perpetrators:
                 # an act nobody is named for: the perpetrators named in its paragraph
                 here = bisect.bisect(breaks, out[i].evidence[0][0])
                 mine = mine + [e for e in ents if e.role in PERPETRATOR_ROLES and bisect.bisect(breaks, e.first.start) == here]
-            if self.share_organisation and not any(e.role == "PerpOrg" for e in mine) and not any(
+            if surest_org is not None and not any(e.role == "PerpOrg" for e in mine) and not any(
                     p.kind == ActorKind.ORGANIZATION and keep("perpetrators", p) for p in out[i].perpetrators):
                 # an act no organisation is named for: the one the report names most surely (a
                 # MUC-4 key gives each act of a report the organisation the report blames)
-                surest = max((e for e in ents if e.role == "PerpOrg"), key=lambda e: e.probability, default=None)
-                mine = mine + [surest] if surest is not None else mine
+                mine = mine + [surest_org]
             roles = _union(self._roles(doc, mine), out[i], keep)
             if not caseless:
                 roles = _tidy_cased(roles)
