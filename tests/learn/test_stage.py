@@ -276,3 +276,21 @@ def test_a_rule_filler_whose_phrase_holds_the_tagged_one_replaces_it():
     longer = {"weapons": (Weapon("powerful car bomb", "explosives_vehicle", ((47, 64),)),), "targets": (),
               "perpetrators": ()}
     assert _union(longer, rules, LearnedStage.keep_rules)["weapons"] == longer["weapons"]
+
+
+CLASH = ("On 3 May, fighters attacked a military base in Magumeri with gun trucks and rifles. Troops "
+         "repelled the attack after two hours of fighting, and the army said 11 insurgents were killed.")
+
+
+@pytest.mark.parametrize("lower", [False, True])
+def test_a_type_the_rules_coded_as_a_clash_is_added_only_on_lower_cased_text(stage_with, lower):
+    # on cased copy the rules' clash stands; on lower-cased wire copy, where the classifiers read
+    # better than the rules' types, the attack they accept is added beside it
+    text = CLASH.lower() if lower else CLASH
+    doc = Document(text=text, doc_id="clash-1", published=dt.date(2019, 5, 7))
+    incidents = list(Pipeline(PipelineConfig(learned=False)).process(doc).incidents)
+    assert [i.sub_event_type for i in incidents] == ["armed_clash"]
+    out = stage_with(relevant=True, attack=True).apply(doc, incidents)
+    added = [i.sub_event_type for i in out[1:]]
+    assert out[0].sub_event_type == "armed_clash"
+    assert added == (["attack"] if lower else [])
