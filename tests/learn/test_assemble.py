@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from eventcoder.learn.assemble import TYPES, accepted_types, assemble, entities, fold
+from eventcoder.learn.assemble import TYPES, accepted_types, assemble, entities, fold, fold_bracketed
 from eventcoder.learn.tagger import RoleSpan
 from eventcoder.learn.tokens import sentences
 from eventcoder.lexicon import Lexicon
@@ -70,6 +70,34 @@ def test_a_string_tagged_with_two_roles_keeps_the_role_with_more_probability_in_
 def test_entities_come_in_order_of_their_first_mention():
     spans = [role("PerpOrg", "shining path"), role("Victim", "businessman"), role("Weapon", "bomb")]
     assert [e.key for e in entities(TEXT, spans)] == ["bomb", "businessman", "shining path"]
+
+
+def test_a_name_and_its_bracketed_form_become_one_entity_led_by_the_shorter():
+    text = ("the farabundo marti national liberation front (fmln) attacked a post. "
+            "later the fmln (farabundo marti national liberation front) withdrew. the army (fmln) said.")
+    long, short = "farabundo marti national liberation front", "fmln"
+    spans = [role("PerpOrg", long, text=text), role("PerpOrg", short, text=text),
+             role("PerpOrg", short, nth=1, text=text), role("PerpOrg", long, nth=1, text=text),
+             role("PerpOrg", "army", text=text), role("PerpOrg", short, nth=2, text=text),
+             role("Target", "post", text=text)]
+    ents = fold_bracketed(text, entities(text, spans))
+    assert [(e.role, e.key) for e in ents] == [("PerpOrg", "fmln"), ("Target", "post"), ("PerpOrg", "army")]
+    fmln = ents[0]
+    # its own mentions first, then the long form's: the first still reads "fmln"
+    assert [text[s.start:s.end] for s in fmln.spans] == [short, short, short, long, long]
+    # "the army (fmln)": fmln is already paired, so the army stays apart (above); and a pair
+    # must agree on its role
+    other_role = [role("Victim", "army", text=text), role("PerpOrg", short, nth=2, text=text)]
+    assert len(fold_bracketed(text, entities(text, other_role))) == 2
+    same_role = [role("PerpOrg", "army", text=text), role("PerpOrg", short, nth=2, text=text)]
+    assert len(fold_bracketed(text, entities(text, same_role))) == 1
+
+
+def test_entities_without_brackets_between_them_are_left_as_they_are():
+    text = "the fmln and the farabundo marti national liberation front (a guerrilla group) attacked."
+    spans = [role("PerpOrg", "fmln", text=text), role("PerpOrg", "farabundo marti national liberation front", text=text)]
+    ents = entities(text, spans)
+    assert fold_bracketed(text, ents) == ents
 
 
 # ---------------------------------------------------------------------------- accepted_types

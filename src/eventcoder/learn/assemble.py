@@ -73,6 +73,30 @@ def entities(text: str, spans: list[RoleSpan]) -> list[Entity]:
     return out
 
 
+def fold_bracketed(text: str, ents: list[Entity]) -> list[Entity]:
+    """One entity for a name and the other form the report gives beside it in brackets, of the
+    same role ("farabundo marti national liberation front (fmln)", "the eln (army of national
+    liberation)"): the shorter form leads (reports repeat it, and MUC-4 keys name groups by it),
+    the longer one's mentions follow it as evidence."""
+    into: dict[int, Entity] = {}  # id of an entity folded away -> the one it folds into
+    paired: set[int] = set()  # an entity pairs once ("the army (fmln)" after "... front (fmln)")
+    for a in ents:
+        for b in ents:
+            if a is b or a.role != b.role or id(a) in paired or id(b) in paired:
+                continue
+            if any(0 <= y.start - x.end <= 3 and text[x.end:y.start].strip() == "(" for x in a.spans for y in b.spans):
+                short, long = sorted((a, b), key=lambda e: (len(e.key), e.key))
+                into[id(long)] = short
+                paired |= {id(a), id(b)}
+    if not into:
+        return ents
+    extra: dict[int, list[RoleSpan]] = {}
+    for e in ents:
+        if id(e) in into:
+            extra.setdefault(id(into[id(e)]), []).extend(e.spans)
+    return [Entity(e.role, e.key, e.spans + extra[id(e)]) if id(e) in extra else e for e in ents if id(e) not in into]
+
+
 def sentence_types(text: str, sentences: list[list[Token]], lexicon: Lexicon) -> list[set[str]]:
     out = []
     for s in sentences:

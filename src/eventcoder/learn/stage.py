@@ -24,7 +24,7 @@ from pathlib import Path
 from ..lexicon import Lexicon
 from ..records import Actor, ActorKind, Coding, Document, Incident, Target, TargetKind, Weapon, spans_overlap
 from ..segment import PARAGRAPH_BREAK, is_caseless, segment
-from .assemble import PERPETRATOR_ROLES, TYPES, Entity, entities
+from .assemble import PERPETRATOR_ROLES, TYPES, Entity, entities, fold_bracketed
 from .clusters import FILE as CLUSTERS_FILE
 from .clusters import read_clusters
 from .docfeatures import document_features, tagger_features
@@ -49,6 +49,8 @@ class LearnedStage:
     # an act no organisation is named for takes the one the report names most surely
     # (benchmarks/entity_threshold.py: up on train and dev)
     share_organisation = True
+    # a name and the form in brackets beside it ("... liberation front (fmln)") are one filler
+    fold_bracketed = True
 
     @staticmethod
     def keep_rules(role: str, value) -> bool:
@@ -98,6 +100,8 @@ class LearnedStage:
         out = list(incidents)
         relevant = probs.get("relevant", 0.0)
         ents = [e for e in ents if relevant * e.probability >= self.entity_threshold.get(e.role, 0.0)]
+        if self.fold_bracketed:
+            ents = fold_bracketed(doc.text, ents)
 
         def p_type(inc: Incident) -> float:
             muc = self.lexicon.muc4.get(inc.sub_event_type)
@@ -279,16 +283,26 @@ def _text(text: str, e: Entity) -> str:
     return text[e.first.start:e.first.end]
 
 
+def _first_hit(text: str, e: Entity, matcher):
+    """The codebook match in the first of the entity's mentions that has one (a bracketed short
+    form the codebooks do not know is named by the long form beside it)."""
+    for s in e.spans:
+        hits = matcher.find(text, s.start, s.end)
+        if hits:
+            return hits[0]
+    return None
+
+
 def _category(text: str, e: Entity, lexicon: Lexicon) -> str | None:
-    hits = lexicon.org.find(text, e.first.start, e.first.end)
-    return lexicon.org_category.get(hits[0].code) if hits else None
+    hit = _first_hit(text, e, lexicon.org)
+    return lexicon.org_category.get(hit.code) if hit else None
 
 
 def _target_category(text: str, e: Entity, lexicon: Lexicon) -> str:
-    hits = lexicon.target.find(text, e.first.start, e.first.end)
-    return hits[0].code if hits else "unknown"
+    hit = _first_hit(text, e, lexicon.target)
+    return hit.code if hit else "unknown"
 
 
 def _weapon_category(text: str, e: Entity, lexicon: Lexicon) -> str:
-    hits = lexicon.weapon.find(text, e.first.start, e.first.end)
-    return hits[0].code if hits else "other"
+    hit = _first_hit(text, e, lexicon.weapon)
+    return hit.code if hit else "other"
