@@ -4,11 +4,12 @@ and returns the incidents with the learned model's decisions applied.
 In a document the classifiers judge relevant (a specific act of political violence, as the
 MUC-4 task defines it), every rule incident of a MUC-4 type becomes the model's: it takes the
 tagger's perpetrators, targets, victims and weapons nearest to it, of those the stage is sure
-enough of (``entity_threshold``), and on cased text the rules' codebook-named fillers beside
-them (on lower-cased text, the tagger's own ground, they cost precision); the model's
-confidence; and the model's version as its extractor. An incident is
-added for a type the classifiers accept but the rules missed, dated and placed like the nearest
-rule incident. Incidents the model does not code keep the rules' coding (modern reports, event
+enough of (``entity_threshold``; a name and the form bracketed beside it count as one), and on
+cased text the rules' codebook-named fillers beside them (on lower-cased text, the tagger's own
+ground, they cost precision); the model's confidence; and the model's version as its extractor.
+An incident is added for a type the classifiers accept but the rules missed (on cased text, not
+beside an act the rules coded as a clash or an arrest), dated and placed like the nearest rule
+incident. Incidents the model does not code keep the rules' coding (modern reports, event
 types MUC-4 does not cover), with the model's probability for their type as confidence.
 """
 
