@@ -100,9 +100,6 @@ class LearnedStage:
         probs, ents = self.decide(doc, incidents)
         out = list(incidents)
         relevant = probs.get("relevant", 0.0)
-        ents = [e for e in ents if relevant * e.probability >= self.entity_threshold.get(e.role, 0.0)]
-        if self.fold_bracketed:
-            ents = fold_bracketed(doc.text, ents)
 
         def p_type(inc: Incident) -> float:
             muc = self.lexicon.muc4.get(inc.sub_event_type)
@@ -111,6 +108,9 @@ class LearnedStage:
         if relevant < self.relevance:  # not coded by the model; the confidence says why
             return [dataclasses.replace(inc, confidence=round(p_type(inc), 3)) if self.lexicon.muc4.get(inc.sub_event_type)
                     else inc for inc in out]
+        ents = [e for e in ents if relevant * e.probability >= self.entity_threshold.get(e.role, 0.0)]
+        if self.fold_bracketed:
+            ents = fold_bracketed(doc.text, ents)
         caseless = is_caseless(doc.text)
         # the skeleton: every incident of a MUC-4 type, plus one per accepted type the rules missed
         skeleton = [i for i, inc in enumerate(out) if self.lexicon.muc4.get(inc.sub_event_type)]
