@@ -15,7 +15,7 @@ is scored by a model that saw it:
 * everything else is the shipped pipeline, scored with the MUC-4 metrics on the 1,300 documents.
 
 Each setting is then scored on dev with the shipped model, for comparison only. Prints GTT,
-CEAF-REE and CEAF-RME F1 per setting and split; about fifteen minutes on one core:
+CEAF-REE and CEAF-RME F1 per setting and split; about ten minutes on one core:
 
     taskset -c 0 .venv/bin/python benchmarks/entity_threshold.py
 """

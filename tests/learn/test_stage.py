@@ -63,9 +63,15 @@ def test_the_shipped_model_codes_a_muc_style_report(pipeline, coded):
 
 
 @pytest.fixture(scope="module")
-def rule_incidents():
+def rules():
+    """The rule stage alone, built once for this module."""
     rules = Pipeline(PipelineConfig(learned=False))
     assert rules.learned is None and rules.name == "rules.v1"
+    return rules
+
+
+@pytest.fixture(scope="module")
+def rule_incidents(rules):
     return list(rules.process(DOC).incidents)
 
 
@@ -173,12 +179,12 @@ BULLETIN = (
 )
 
 
-def test_a_filler_belongs_to_the_act_of_its_paragraph(stage_with):
+def test_a_filler_belongs_to_the_act_of_its_paragraph(stage_with, rules):
     # the clash is an act the model does not code: what the tagger finds in its paragraph is
     # dropped, not handed to the abduction in the next paragraph
     doc = Document(text=BULLETIN, doc_id="bulletin-1", published=dt.date(2019, 5, 7))
     stage = stage_with(relevant=True, kidnapping=True)
-    incidents = list(Pipeline(PipelineConfig(learned=False)).process(doc).incidents)
+    incidents = list(rules.process(doc).incidents)
     assert [i.sub_event_type for i in incidents] == ["armed_clash", "abduction"]
     _, ents = stage.decide(doc, incidents)
     second = BULLETIN.index("On 5 May")
@@ -283,12 +289,12 @@ CLASH = ("On 3 May, fighters attacked a military base in Magumeri with gun truck
 
 
 @pytest.mark.parametrize("lower", [False, True])
-def test_a_type_the_rules_coded_as_a_clash_is_added_only_on_lower_cased_text(stage_with, lower):
+def test_a_type_the_rules_coded_as_a_clash_is_added_only_on_lower_cased_text(stage_with, rules, lower):
     # on cased copy the rules' clash stands; on lower-cased wire copy, where the classifiers read
     # better than the rules' types, the attack they accept is added beside it
     text = CLASH.lower() if lower else CLASH
     doc = Document(text=text, doc_id="clash-1", published=dt.date(2019, 5, 7))
-    incidents = list(Pipeline(PipelineConfig(learned=False)).process(doc).incidents)
+    incidents = list(rules.process(doc).incidents)
     assert [i.sub_event_type for i in incidents] == ["armed_clash"]
     out = stage_with(relevant=True, attack=True).apply(doc, incidents)
     added = [i.sub_event_type for i in out[1:]]
