@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from eventcoder.learn.assemble import TYPES, accepted_types, assemble, entities, fold, fold_bracketed
+from eventcoder.learn.assemble import TYPES, accepted_types, assemble, entities, fold, fold_bracketed, trimmed
 from eventcoder.learn.tagger import RoleSpan
 from eventcoder.learn.tokens import sentences
 from eventcoder.lexicon import Lexicon
@@ -157,3 +157,28 @@ def test_an_explosive_weapon_goes_to_the_bombing_wherever_it_stands(lexicon):
     types = {t.incident_type: names(t) for t in
              assemble(text, sentences(text), spans, {"relevant": 0.9, "bombing": 0.6, "kidnapping": 0.9}, lexicon)}
     assert types == {"kidnapping": [("Victim", "businessman")], "bombing": [("Weapon", "bomb")]}
+
+
+def test_edge_words_are_trimmed_and_the_entities_they_split_merge():
+    text = ("several armed individuals fired at electricity poles with rifles. "
+            "the armed individuals fled. these bombs and other bombs exploded.")
+    spans = [role("PerpInd", "several armed individuals", 0.8, text=text),
+             role("Target", "electricity poles with", text=text),
+             role("PerpInd", "armed individuals", 0.6, nth=1, text=text),
+             role("Weapon", "these bombs", text=text), role("Weapon", "other bombs", text=text)]
+    ents = trimmed(text, entities(text, spans))
+    assert [(e.role, e.key) for e in ents] == [("PerpInd", "armed individuals"), ("Target", "electricity poles"),
+                                               ("Weapon", "bombs")]
+    # the merged entity keeps both mentions, and the surer one's probability
+    assert [text[s.start:s.end] for s in ents[0].spans] == ["armed individuals", "armed individuals"]
+    assert ents[0].probability == 0.8
+    assert [text[s.start:s.end] for s in ents[2].spans] == ["bombs", "bombs"]
+
+
+@pytest.mark.parametrize("phrase", ["several", "with", "other bombs", "bombs"])
+def test_a_span_trimming_would_empty_or_that_has_no_edge_word_keeps_its_bounds(phrase):
+    text = f"they saw {phrase}. then they left."
+    span = role("Target", phrase, text=text)
+    (ent,) = trimmed(text, entities(text, [span]))
+    kept = "bombs" if phrase == "other bombs" else phrase
+    assert text[ent.first.start:ent.first.end] == kept

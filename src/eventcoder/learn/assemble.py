@@ -12,6 +12,7 @@ How a document's incidents are split is worth many points on MUC-4 and is modell
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -23,6 +24,11 @@ TYPES = ("attack", "bombing", "kidnapping", "arson", "robbery", "forced work sto
 PERPETRATOR_ROLES = ("PerpInd", "PerpOrg")
 _ARTICLES = re.compile(r"^(?:the|a|an)\s+")
 _PUNCT = re.compile(r"[^\w\s]")
+# words at the edge of a tagged span that are not part of the filler: a vague quantity or a
+# pointer before it ("several armed individuals", "these bombs"), a dangling word after it
+# ("electricity poles with")
+_LEADING = re.compile(r"(?:several|some|many|various|numerous|other|these|those|this|that)\s+", re.IGNORECASE)
+_TRAILING = re.compile(r"\s+(?:with|and|to|of|in|at|on|by|for|from|who|which|that)$", re.IGNORECASE)
 
 
 def fold(s: str) -> str:
@@ -71,6 +77,22 @@ def entities(text: str, spans: list[RoleSpan]) -> list[Entity]:
         out.append(best)
     out.sort(key=lambda e: (e.first.start, e.role))
     return out
+
+
+def trimmed(text: str, ents: list[Entity]) -> list[Entity]:
+    """The entities with the edge words of their spans trimmed (:data:`_LEADING`,
+    :data:`_TRAILING`; a span that would be left empty stays as it is), grouped again, so that
+    "several armed individuals" and "armed individuals" are one entity."""
+    spans = []
+    for e in ents:
+        for s in e.spans:
+            start, end = s.start, s.end
+            if m := _LEADING.match(text, start, end):
+                start = m.end() if m.end() < end else start
+            if m := _TRAILING.search(text, start, end):
+                end = m.start() if m.start() > start else end
+            spans.append(s if (start, end) == (s.start, s.end) else dataclasses.replace(s, start=start, end=end))
+    return entities(text, spans)
 
 
 def fold_bracketed(text: str, ents: list[Entity]) -> list[Entity]:

@@ -25,7 +25,7 @@ from pathlib import Path
 from ..lexicon import Lexicon
 from ..records import Actor, ActorKind, Coding, Document, Incident, Target, TargetKind, Weapon, spans_overlap
 from ..segment import PARAGRAPH_BREAK, is_caseless, segment
-from .assemble import PERPETRATOR_ROLES, TYPES, Entity, entities, fold_bracketed
+from .assemble import PERPETRATOR_ROLES, TYPES, Entity, entities, fold_bracketed, trimmed
 from .clusters import FILE as CLUSTERS_FILE
 from .clusters import read_clusters
 from .docfeatures import document_features, tagger_features
@@ -52,6 +52,8 @@ class LearnedStage:
     share_organisation = True
     # a name and the form in brackets beside it ("... liberation front (fmln)") are one filler
     fold_bracketed = True
+    # "several armed individuals" is the filler "armed individuals" (assemble.trimmed)
+    trim_spans = True
 
     @staticmethod
     def keep_rules(role: str, value) -> bool:
@@ -108,6 +110,8 @@ class LearnedStage:
         if relevant < self.relevance:  # not coded by the model; the confidence says why
             return [dataclasses.replace(inc, confidence=round(p_type(inc), 3)) if self.lexicon.muc4.get(inc.sub_event_type)
                     else inc for inc in out]
+        if self.trim_spans:
+            ents = trimmed(doc.text, ents)
         ents = [e for e in ents if relevant * e.probability >= self.entity_threshold.get(e.role, 0.0)]
         if self.fold_bracketed:
             ents = fold_bracketed(doc.text, ents)
