@@ -41,7 +41,8 @@ def names(template) -> list[tuple[str, str]]:
 def test_fold_drops_case_punctuation_and_a_leading_article():
     assert fold("The  F.M.L.N.") == "fmln"
     assert fold("an Army patrol") == "army patrol"
-    assert fold("the") == "the" and fold("--") == ""
+    assert fold("the") == "" and fold("An") == "" and fold("--") == ""
+    assert fold("theater") == "theater" and fold("a-37") == "a37"
 
 
 def test_mentions_with_the_same_folded_text_make_one_entity():

@@ -22,7 +22,7 @@ from .tokens import Token
 
 TYPES = ("attack", "bombing", "kidnapping", "arson", "robbery", "forced work stoppage")
 PERPETRATOR_ROLES = ("PerpInd", "PerpOrg")
-_ARTICLES = re.compile(r"^(?:the|a|an)\s+")
+_ARTICLES = re.compile(r"^(?:the|a|an)(?:\s+|$)")
 _PUNCT = re.compile(r"[^\w\s]")
 # words at the edge of a tagged span that are not part of the filler: a vague quantity or a
 # pointer before it ("several armed individuals", "these bombs"), a dangling word after it
@@ -32,7 +32,8 @@ _TRAILING = re.compile(r"\s+(?:with|and|to|of|in|at|on|by|for|from|who|which|tha
 
 
 def fold(s: str) -> str:
-    """The key two mentions of one entity share: lower case, no punctuation, no article."""
+    """The key two mentions of one entity share: lower case, no punctuation, no article (a
+    lone article folds to nothing: it names no entity)."""
     return _ARTICLES.sub("", " ".join(_PUNCT.sub("", s.lower()).split()))
 
 
