@@ -162,14 +162,15 @@ def test_an_explosive_weapon_goes_to_the_bombing_wherever_it_stands(lexicon):
 
 def test_edge_words_are_trimmed_and_the_entities_they_split_merge():
     text = ("several armed individuals fired at electricity poles with rifles. "
-            "the armed individuals fled. these bombs and other bombs exploded.")
+            "the armed individuals fled. these bombs and other bombs exploded. the alleged kidnappers fled.")
     spans = [role("PerpInd", "several armed individuals", 0.8, text=text),
              role("Target", "electricity poles with", text=text),
              role("PerpInd", "armed individuals", 0.6, nth=1, text=text),
-             role("Weapon", "these bombs", text=text), role("Weapon", "other bombs", text=text)]
+             role("Weapon", "these bombs", text=text), role("Weapon", "other bombs", text=text),
+             role("PerpInd", "alleged kidnappers", text=text)]
     ents = trimmed(text, entities(text, spans))
     assert [(e.role, e.key) for e in ents] == [("PerpInd", "armed individuals"), ("Target", "electricity poles"),
-                                               ("Weapon", "bombs")]
+                                               ("Weapon", "bombs"), ("PerpInd", "kidnappers")]
     # the merged entity keeps both mentions, and the surer one's probability
     assert [text[s.start:s.end] for s in ents[0].spans] == ["armed individuals", "armed individuals"]
     assert ents[0].probability == 0.8

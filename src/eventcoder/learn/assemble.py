@@ -24,10 +24,11 @@ TYPES = ("attack", "bombing", "kidnapping", "arson", "robbery", "forced work sto
 PERPETRATOR_ROLES = ("PerpInd", "PerpOrg")
 _ARTICLES = re.compile(r"^(?:the|a|an)(?:\s+|$)")
 _PUNCT = re.compile(r"[^\w\s]")
-# words at the edge of a tagged span that are not part of the filler: a vague quantity or a
-# pointer before it ("several armed individuals", "these bombs"), a dangling word after it
-# ("electricity poles with")
-_LEADING = re.compile(r"(?:several|some|many|various|numerous|other|these|those|this|that)\s+", re.IGNORECASE)
+# words at the edge of a tagged span that are not part of the filler: a vague quantity, a
+# pointer or a hedge before it ("several armed individuals", "these bombs", "alleged
+# kidnappers"), a dangling word after it ("electricity poles with")
+_LEADING = re.compile(r"(?:several|some|many|various|numerous|other|these|those|this|that|alleged|suspected|presumed"
+                      r"|so-called)\s+", re.IGNORECASE)
 _TRAILING = re.compile(r"\s+(?:with|and|to|of|in|at|on|by|for|from|who|which|that)$", re.IGNORECASE)
 
 
