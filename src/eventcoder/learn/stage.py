@@ -4,7 +4,8 @@ and returns the incidents with the learned model's decisions applied.
 In a document the classifiers judge relevant (a specific act of political violence, as the
 MUC-4 task defines it), every rule incident of a MUC-4 type becomes the model's: it takes the
 tagger's perpetrators, targets, victims and weapons nearest to it, of those the stage is sure
-enough of (``entity_threshold``; a name and the form bracketed beside it count as one), and on
+enough of (``entity_threshold``; a name and the form bracketed beside it count as one, and
+edge words such as "several" before a filler or a dangling "with" after it are trimmed), and on
 cased text the rules' codebook-named fillers beside them (on lower-cased text, the tagger's own
 ground, they cost precision); the model's confidence; and the model's version as its extractor.
 An incident is added for a type the classifiers accept but the rules missed (on cased text, not
