@@ -85,7 +85,7 @@ def trimmed(text: str, ents: list[Entity]) -> list[Entity]:
     """The entities with the edge words of their spans trimmed (:data:`_LEADING`,
     :data:`_TRAILING`; a span that would be left empty stays as it is), grouped again, so that
     "several armed individuals" and "armed individuals" are one entity."""
-    spans = []
+    spans, changed = [], False
     for e in ents:
         for s in e.spans:
             start, end = s.start, s.end
@@ -93,8 +93,10 @@ def trimmed(text: str, ents: list[Entity]) -> list[Entity]:
                 start = m.end() if m.end() < end else start
             if m := _TRAILING.search(text, start, end):
                 end = m.start() if m.start() > start else end
-            spans.append(s if (start, end) == (s.start, s.end) else dataclasses.replace(s, start=start, end=end))
-    return entities(text, spans)
+            if (start, end) != (s.start, s.end):
+                s, changed = dataclasses.replace(s, start=start, end=end), True
+            spans.append(s)
+    return entities(text, spans) if changed else ents  # nothing trimmed: the grouping stands
 
 
 def fold_bracketed(text: str, ents: list[Entity]) -> list[Entity]:
