@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import shutil
 
 import pytest
@@ -92,11 +93,18 @@ def stage_with(pipeline, tmp_path):
             shutil.copy(default_model_dir() / name, tmp_path / name)
         (tmp_path / "manifest.json").write_text(json.dumps({"model": "test-crf.v0"}))
         labels = ("relevant", *TYPES)
-        logit = {label: 10.0 if probabilities.get(label) else -10.0 for label in labels}
+        logit = {label: _logit(probabilities.get(label, False)) for label in labels}
         (tmp_path / "document.json").write_text(json.dumps(LinearModel(labels, logit, {}).to_dict()))
         return LearnedStage(pipeline.extractor.lexicon, tmp_path)
 
     return make
+
+
+def _logit(p) -> float:
+    """True and False are sure (+-10); a number between them is that probability."""
+    if isinstance(p, bool):
+        return 10.0 if p else -10.0
+    return math.log(p / (1 - p))
 
 
 def test_an_irrelevant_document_keeps_the_rules_coding(stage_with, rule_incidents):
@@ -300,3 +308,26 @@ def test_a_type_the_rules_coded_as_a_clash_is_added_only_on_lower_cased_text(sta
     added = [i.sub_event_type for i in out[1:]]
     assert out[0].sub_event_type == "armed_clash"
     assert added == (["attack"] if lower else [])
+
+
+@pytest.mark.parametrize("one_act", [True, False])
+def test_a_relevant_report_no_type_is_sure_of_gets_one_act_of_the_likeliest_type(stage_with, one_act):
+    # the rules found no act and no type classifier reaches its threshold, yet the report is
+    # judged relevant: it reports at least one act, of the likeliest type
+    stage = stage_with(relevant=True, kidnapping=0.3, bombing=0.2, attack=0.1)
+    stage.one_act_at_least = one_act
+    assert max(stage.decide(DOC, [])[0].get(t) for t in TYPES) < stage.type_threshold
+    out = stage.apply(DOC, [])
+    assert [i.sub_event_type for i in out] == (["abduction"] if one_act else [])
+    if one_act:
+        assert out[0].coding.extractor == "test-crf.v0"
+        assert_spans_sound(out[0], REPORT)
+
+
+def test_an_irrelevant_report_or_one_the_rules_coded_as_a_clash_gets_no_act_of_the_likeliest_type(
+        stage_with, rules):
+    assert stage_with(relevant=0.2, attack=0.3).apply(DOC, []) == []
+    doc = Document(text=CLASH, doc_id="clash-1", published=dt.date(2019, 5, 7))
+    incidents = list(rules.process(doc).incidents)
+    out = stage_with(relevant=True, attack=0.3).apply(doc, incidents)
+    assert [i.sub_event_type for i in out] == ["armed_clash"]
