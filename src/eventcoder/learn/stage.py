@@ -10,8 +10,9 @@ cased text the rules' codebook-named fillers beside them (on lower-cased text, t
 ground, they cost precision); the model's confidence; and the model's version as its extractor.
 An incident is added for a type the classifiers accept but the rules missed (on cased text, not
 beside an act the rules coded as a clash or an arrest), dated and placed like the nearest rule
-incident; a relevant report in which neither names an act gets one of its likeliest type. Incidents the model does not code keep the rules' coding (modern reports, event
-types MUC-4 does not cover), with the model's probability for their type as confidence.
+incident; a relevant report in which neither names an act gets one of its likeliest type.
+Incidents the model does not code keep the rules' coding (modern reports, event types MUC-4 does
+not cover), with the model's probability for their type as confidence.
 """
 
 from __future__ import annotations
@@ -134,9 +135,9 @@ class LearnedStage:
             skeleton.append(self._add_act(doc, out, t, code))
         if not skeleton and self.one_act_at_least and not other:
             # (benchmarks/entity_threshold.py: up on train and dev)
-            t = max(TYPES, key=lambda t: probs.get(t, 0.0))
-            if self.default_codes.get(t) is not None:
-                skeleton.append(self._add_act(doc, out, t, self.default_codes[t]))
+            likeliest = max(TYPES, key=lambda muc_type: probs.get(muc_type, 0.0))
+            if self.default_codes.get(likeliest) is not None:
+                skeleton.append(self._add_act(doc, out, likeliest, self.default_codes[likeliest]))
         if not skeleton:
             return out
         # on cased text the rules' codebook-named fillers stand beside the tagger's; on lower-cased
