@@ -126,7 +126,7 @@ class LearnedStage:
         have = {self.lexicon.muc4[out[i].sub_event_type] for i in skeleton}
         # ...unless, on cased text, the rules coded the act as a type MUC-4 leaves out (a clash,
         # an arrest); on lower-cased text the classifiers read better than the rules' types
-        # (benchmarks/entity_threshold.py: train GTT 42.75 -> 42.91, dev 45.70 -> 46.76)
+        # (measured with benchmarks/entity_threshold.py: up on train and dev; figures in the README)
         other = not caseless and any(not self.lexicon.muc4.get(inc.sub_event_type) for inc in out)
         for t in TYPES if not other else ():
             code = self.default_codes.get(t)
