@@ -131,11 +131,16 @@ def sentence_types(text: str, sentences: list[list[Token]], lexicon: Lexicon) ->
     return out
 
 
+def likeliest_type(probabilities: dict[str, float]) -> str:
+    """The MUC-4 type with the highest probability (the first in :data:`TYPES` on a tie)."""
+    return max(TYPES, key=lambda t: probabilities.get(t, 0.0))
+
+
 def accepted_types(probabilities: dict[str, float], threshold: float = 0.5) -> list[str]:
     """The types whose probability passes ``threshold`` (the likeliest type when none does),
     likeliest first."""
     type_p = {t: probabilities.get(t, 0.0) for t in TYPES}
-    chosen = [t for t in TYPES if type_p[t] >= threshold] or [max(TYPES, key=lambda t: type_p[t])]
+    chosen = [t for t in TYPES if type_p[t] >= threshold] or [likeliest_type(probabilities)]
     return sorted(chosen, key=lambda t: -type_p[t])
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from ..lexicon import Lexicon
 from ..records import Actor, ActorKind, Coding, Document, Incident, Target, TargetKind, Weapon, spans_overlap
 from ..segment import PARAGRAPH_BREAK, is_caseless, segment
-from .assemble import PERPETRATOR_ROLES, TYPES, Entity, entities, fold_bracketed, trimmed
+from .assemble import PERPETRATOR_ROLES, TYPES, Entity, entities, fold_bracketed, likeliest_type, trimmed
 from .clusters import FILE as CLUSTERS_FILE
 from .clusters import read_clusters
 from .docfeatures import document_features, tagger_features
@@ -135,9 +135,9 @@ class LearnedStage:
             skeleton.append(self._add_act(doc, out, t, code))
         if not skeleton and self.one_act_at_least and not other:
             # (benchmarks/entity_threshold.py: up on train and dev)
-            likeliest = max(TYPES, key=lambda muc_type: probs.get(muc_type, 0.0))
-            if self.default_codes.get(likeliest) is not None:
-                skeleton.append(self._add_act(doc, out, likeliest, self.default_codes[likeliest]))
+            likeliest = likeliest_type(probs)
+            if (code := self.default_codes.get(likeliest)) is not None:
+                skeleton.append(self._add_act(doc, out, likeliest, code))
         if not skeleton:
             return out
         # on cased text the rules' codebook-named fillers stand beside the tagger's; on lower-cased
