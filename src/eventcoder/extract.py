@@ -12,7 +12,7 @@ How it works, stage by stage:
    (a bulletin's dated paragraphs, a round-up's headers). Sentences without a trigger but
    with figures or materiel attach to the act of their paragraph.
 4. Each act becomes one :class:`Incident`; its figures come only from its own sentences and
-   are merged without summing separate figures (``merge_counts``; the parts of one
+   are merged without summing separate figures (``incident_figures``; the parts of one
    coordinated figure are added). Totals over a period ("in the last two weeks") are left out.
 
 Unit of analysis (the documented policy): one record per distinct act, i.e. a distinct
@@ -31,13 +31,12 @@ from typing import Any
 from .gazetteer import normalize_place
 from .geocode import BORDER_AFTER, ORIGIN_BEFORE
 from .lexicon import Hit, Lexicon
-from .normalize.counts import CountMention, find_counts, find_materiel, merge_counts
+from .normalize.counts import CountMention, find_counts, find_materiel, incident_figures
 from .normalize.dates import DateMention, find_dates
 from .records import (
     Actor,
     ActorKind,
     Coding,
-    Count,
     DateValue,
     Document,
     Incident,
@@ -45,7 +44,6 @@ from .records import (
     LocationPrecision,
     Materiel,
     PlaceCandidate,
-    Qualifier,
     SourceKind,
     Span,
     Stance,
@@ -537,24 +535,6 @@ class RuleExtractor:
                     out[key] = Weapon(text=phrase, category=hit.code, spans=(hit.span,))
         return list(out.values())
 
-    def _counts(self, act: _Act) -> tuple[Count | None, Count | None, Count | None]:
-        """The act's figures, merged without summing. Zeros carry over between kinds: "there
-        were no casualties" says nobody was killed and nobody was injured, and "no one was
-        hurt" with no death mentioned in the act says nobody was killed either (a report
-        names its dead before it says the rest were unhurt)."""
-        # the targets' figures, and those said to cover both sides ("14 fighters dead on both
-        # sides"); never the attackers' own dead alone
-        mentions = [c for an in act.analyses for c in an.counts if c.side != "attackers"]
-        killed = merge_counts(mentions, "killed", side=None)
-        injured = merge_counts(mentions, "injured", side=None)
-        combined = merge_counts(mentions, "killed_or_injured", side=None)
-        if _nobody(combined):
-            killed = killed or combined
-            injured = injured or combined
-        if killed is None and _nobody(injured) and combined is None:
-            killed = injured
-        return killed, injured, combined
-
     def _date(self, act: _Act) -> DateValue | None:
         return act.date.value if act.date is not None else None
 
@@ -624,7 +604,7 @@ class RuleExtractor:
         if sub_event_type == "attack" and categories and categories <= _ARMED:
             sub_event_type = "armed_clash"  # ACLED: an attack on armed forces is a battle
         weapons = self._weapons(text, act)
-        killed, injured, combined = self._counts(act)
+        killed, injured, combined = incident_figures([c for an in act.analyses for c in an.counts])
         materiel = tuple(m for an in act.analyses for m in an.materiel)
         suicide_spans = tuple(h.span for an in act.analyses for h in an.suicide)
         evidence = tuple(an.sentence.span for an in act.analyses)
@@ -709,11 +689,6 @@ _fold = normalize_place  # place names are compared as the gazetteer keys them
 
 # "the attacks", "these terrorist attacks", "this murder": a trigger that refers back to an act
 _DEFINITE = re.compile(r"\b(?:the|these|this|those|that)\s+(?:[\w-]+\s+){0,2}$", re.I)
-
-
-def _nobody(count: Count | None) -> bool:
-    """A count that says exactly nobody ("no one was hurt", "there were no casualties")."""
-    return count is not None and count.low == 0 and count.high == 0 and count.qualifier == Qualifier.EXACT
 
 
 def _gap(a: Span, b: Span) -> int:

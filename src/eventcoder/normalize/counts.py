@@ -6,6 +6,7 @@ Public API::
     find_materiel(text, start=0, end=None) -> list[Materiel]
     parse_quantity(phrase)                 -> (low, high, Qualifier) | None
     merge_counts(mentions, kind, side="targets") -> Count | None
+    incident_figures(mentions)             -> (killed, injured, killed_or_injured)
 
 Both finders read only ``text[start:end]`` (a sentence or a paragraph), but every span they
 return is a half-open ``(start, end)`` offset pair into the FULL ``text``. A figure's
@@ -69,6 +70,7 @@ __all__ = [
     "SIDES",
     "find_counts",
     "find_materiel",
+    "incident_figures",
     "lexicon_versions",
     "merge_counts",
     "parse_quantity",
@@ -188,10 +190,12 @@ class _CountLexicon:
     patterns: tuple[tuple[str, int, re.Pattern[str]], ...]  # (name, priority, regex)
     cont: re.Pattern[str]
     back: re.Pattern[str]
+    partitive: re.Pattern[str]  # "of them" after a figure: a part of the people just counted
     trigger_cue: re.Pattern[str] | None = None  # every pattern has a trigger: a cheap test first
     one_kind: dict[str, str] = dataclasses.field(default_factory=dict)  # one_person verb or noun -> kind
     one_not_subjects: frozenset[str] = frozenset()
     one_not_after: frozenset[str] = frozenset()
+    one_prepositions: frozenset[str] = frozenset()  # a subject after one names no one by itself
     one_name_ends: frozenset[str] = frozenset()
     aggregate: re.Pattern[str] | None = None  # a period phrase ("over the last two weeks")
     speech_verbs: frozenset[str] = frozenset()
@@ -270,6 +274,7 @@ def _count_lexicon() -> _CountLexicon:
     auxiliaries = _words(data, "auxiliaries", where)
     connectors = _words(data, "connectors", where)
     parentheticals = _words(data, "parentheticals", where)
+    partitives = _alt(_words(data, "partitives", where))
     passive_markers = _words(data, "passive_markers", where)
     stop_words = {_norm(w) for w in _words(data, "subject_stop_words", where)}
     object_words = {_norm(w) for w in _words(data, "object_words", where)}
@@ -324,7 +329,7 @@ def _count_lexicon() -> _CountLexicon:
     aux = rf"(?:\s+{_bounded(auxiliaries + connectors)})*"
     # "7 people, including 3 children, were killed" / "7 people, two of them children, were killed"
     # ... or set off by dashes: "two missionaries -- aged 19 and 21 -- were shot to death"
-    paren = (rf"(?:\s*,\s*(?:{_alt(parentheticals)}\b|{num}\s+of\s+(?:them|whom)\b)[^,.;:!?]{{0,60}},"
+    paren = (rf"(?:\s*,\s*(?:{_alt(parentheticals)}\b|{num}\s+(?:{partitives})\b)[^,.;:!?]{{0,60}},"
              rf"|\s+(?:--|—|–)\s*[^-—–.;:!?\n]{{1,60}}?\s*(?:--|—|–))?")
     # "the death toll from the attack on Tuesday rose to 41": a phrase between the toll noun
     # and its verb
@@ -443,9 +448,11 @@ def _count_lexicon() -> _CountLexicon:
         trigger_cue=trigger_cue,
         cont=cont,
         back=back,
+        partitive=_compile(rf"\s+(?:{partitives})(?![\w-])"),
         one_kind=one_kind,
         one_not_subjects=frozenset(_norm(x) for x in _words(one, "not_subjects", where)),
         one_not_after=frozenset(_norm(x) for x in _words(one, "not_after_noun_of", where)),
+        one_prepositions=frozenset(_norm(x) for x in (one.get("subject_prepositions") or [])),
         one_name_ends=frozenset(_norm(x) for x in _words(one, "name_ends", where)),
         coord_openers=frozenset(_norm(x) for x in (coord.get("clause_openers") or [])),
         coord_max_words=int(coord.get("max_words", 0)),
@@ -948,6 +955,8 @@ def _one_person(text: str, m: re.Match[str], name: str, priority: int, lex: _Cou
             return None
         subject = w.group(1).rstrip(".").lower()
         qspan = (w.start(1), w.start(1) + len(w.group(1).rstrip(".")))
+        if not _person_before_preposition(text, qspan[0], lex, lo):
+            return None  # "the passengers going to Cali died"; "the mayor of Achi was killed" is one
         if (subject in lex.one_not_subjects or subject in lex.number_words or subject in lex.negation or (subject in lex.person_all and subject not in lex.person_singular)):
             return None
     else:
@@ -980,6 +989,24 @@ def _one_person(text: str, m: re.Match[str], name: str, priority: int, lex: _Cou
     return _Cand(name=name, priority=priority, qspan=qspan, tspan=m.span("trig"), kind=kind, low=1, high=1,
                  qualifier=Qualifier.EXACT, subject=subject, side=_side(lex, tokens, trig, window),
                  negated=False, toll=False)
+
+
+def _person_before_preposition(text: str, i: int, lex: _CountLexicon, lo: int) -> bool:
+    """Whether the word ending just before ``i`` may be the subject: True unless a preposition
+    stands before it, and then only when a singular person noun stands before the preposition
+    ("the mayor of Achi", "a vendor from Cali") or, for "of", before a chain of "of" phrases
+    in the same clause ("the president of the supreme court of justice"), or "one" ("one of
+    whom was wounded")."""
+    clause = re.split(r"[.;:!?,()\n]", text[max(lo, i - 80) : i])[-1]
+    words = [t.lower() for t in _WORD.findall(clause)]
+    if not words or words[-1] not in lex.one_prepositions:
+        return True
+    if words[-1] != "of":
+        return len(words) > 1 and words[-2] in lex.person_singular
+    if len(words) > 1 and words[-2] == "one":
+        return True  # "her children, one of whom was wounded"
+    head = next((w for w in reversed(words[-7:-1]) if w in lex.person_all), None)
+    return head is not None and head in lex.person_singular
 
 
 def _post_valid(text: str, m: re.Match[str], lex: _CountLexicon, hi: int) -> tuple[bool, int]:
@@ -1065,6 +1092,8 @@ def find_counts(text: str, start: int = 0, end: int | None = None) -> list[Count
                     qstart = b.start("qty")
                 continue
             if name == "active":
+                if _attempt_before(text, m.start("trig"), lex, lo):
+                    continue  # "have threatened to kill 10 judges": nobody was killed
                 trig = _norm(m.group("trig"))
                 # "killed 7 injured 12": a bare figure followed straight by a post trigger is not
                 # this verb's object
@@ -1080,6 +1109,8 @@ def find_counts(text: str, start: int = 0, end: int | None = None) -> list[Count
                     cm = lex.cont.match(text, pos, hi)
                     if not cm or _next_word(text, cm.end(), hi).lower().rstrip(".") in lex.speech_verbs:
                         break  # "killing 4 officers, a police statement said": the source, not a part
+                    if lex.partitive.match(text, cm.end("qty"), hi):
+                        break  # "the murder of eight people, six of them Jesuits": 8, not 14
                     child = _candidate(text, cm, "cont", 4, lex, lo, hi, parent.tspan, parent.kind)
                     if child is None:
                         break
@@ -1212,6 +1243,31 @@ def merge_counts(mentions: list[CountMention], kind: str, side: str | None = "ta
         best = max(enumerate(pool), key=key)[1]
     spans = tuple(sorted({s for m in pool for s in m.count.spans}))
     return Count(best.count.low, best.count.high, best.count.qualifier, spans)
+
+
+def incident_figures(mentions: list[CountMention]) -> tuple[Count | None, Count | None, Count | None]:
+    """(killed, injured, killed_or_injured) of ONE incident from the mentions in its sentences,
+    merged with :func:`merge_counts` (never summed). The targets' figures count, and those said
+    to cover both sides ("14 fighters dead on both sides"), never the attackers' own dead alone.
+    Zeros carry over between kinds: "there were no casualties" says nobody was killed and
+    nobody was injured, and "no one was hurt" with no death mentioned says nobody was killed
+    either (a report names its dead before it says the rest were unhurt). Totals over a period
+    (``aggregate``) are the caller's to leave out."""
+    pool = [c for c in mentions if c.side != "attackers"]
+    killed = merge_counts(pool, "killed", side=None)
+    injured = merge_counts(pool, "injured", side=None)
+    combined = merge_counts(pool, "killed_or_injured", side=None)
+    if _nobody(combined):
+        killed = killed or combined
+        injured = injured or combined
+    if killed is None and _nobody(injured) and combined is None:
+        killed = injured
+    return killed, injured, combined
+
+
+def _nobody(count: Count | None) -> bool:
+    """A count that says exactly nobody ("no one was hurt", "there were no casualties")."""
+    return count is not None and count.low == 0 and count.high == 0 and count.qualifier == Qualifier.EXACT
 
 
 # ------------------------------------------------------------------------------------------
