@@ -3,6 +3,7 @@ and with document classifiers written by hand, so that each decision is known in
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -297,17 +298,51 @@ CLASH = ("On 3 May, fighters attacked a military base in Magumeri with gun truck
 
 
 @pytest.mark.parametrize("lower", [False, True])
-def test_a_type_the_rules_coded_as_a_clash_is_added_only_on_lower_cased_text(stage_with, rules, lower):
+@pytest.mark.parametrize("recode", [True, False])
+def test_a_type_the_rules_coded_as_a_clash_is_coded_only_on_lower_cased_text(stage_with, rules, lower, recode):
     # on cased copy the rules' clash stands; on lower-cased wire copy, where the classifiers read
-    # better than the rules' types, the attack they accept is added beside it
+    # better than the rules' types, the attack they accept is the clash recoded (one record, with
+    # the clash's date, place and figures), or, without recoding, a second record beside it
     text = CLASH.lower() if lower else CLASH
     doc = Document(text=text, doc_id="clash-1", published=dt.date(2019, 5, 7))
     incidents = list(rules.process(doc).incidents)
     assert [i.sub_event_type for i in incidents] == ["armed_clash"]
-    out = stage_with(relevant=True, attack=True).apply(doc, incidents)
-    added = [i.sub_event_type for i in out[1:]]
-    assert out[0].sub_event_type == "armed_clash"
-    assert added == (["attack"] if lower else [])
+    stage = stage_with(relevant=True, attack=True)
+    stage.recode_other = recode
+    out = stage.apply(doc, incidents)
+    if not lower:
+        assert [i.sub_event_type for i in out] == ["armed_clash"]
+    elif recode:
+        (attack,) = out
+        assert attack.sub_event_type == "attack" and attack.coding.extractor == "test-crf.v0"
+        clash = incidents[0]
+        assert (attack.date, attack.location, attack.fatalities) == (clash.date, clash.location, clash.fatalities)
+        assert set(attack.evidence) >= set(clash.evidence)
+    else:
+        assert [i.sub_event_type for i in out] == ["armed_clash", "attack"]
+
+
+ADDED = ("bogota, 3 may 90 (efe) -- [text] the police reported today that a judge was arrested in "
+         "medellin. well-known banker ramiro castillo was murdered today in cali by a group of "
+         "unidentified persons who fired at him from a car.")
+
+
+def test_an_added_act_takes_the_figures_of_its_sentence_that_no_other_record_holds(stage_with, rules):
+    doc = Document(text=ADDED, doc_id="added-1", published=dt.date(1990, 5, 3), source="muc4")
+    stage = stage_with(relevant=True, attack=True)
+    stage.recode_other = False
+    (added,) = stage.apply(doc, [])  # as if the rules had found no act
+    assert added.sub_event_type == "attack"
+    assert ADDED[added.evidence[0][0]:added.evidence[0][1]].startswith("well-known banker")
+    assert (added.fatalities.low, added.fatalities.high, added.fatalities.qualifier.value) == (1, 1, "exact")
+    sentence = ADDED.index("well-known"), ADDED.index(" car.") + 5
+    assert all(sentence[0] <= a and b <= sentence[1] for a, b in added.fatalities.spans)
+    # the same figure, held by another record of the report (here the rules' arrest), stays there alone
+    (arrest,) = [i for i in rules.process(doc).incidents if i.sub_event_type == "arrests"]
+    holder = dataclasses.replace(arrest, fatalities=added.fatalities)
+    out = stage.apply(doc, [holder])
+    assert [i.sub_event_type for i in out] == ["arrests", "attack"]
+    assert out[0].fatalities == added.fatalities and out[1].fatalities is None
 
 
 @pytest.mark.parametrize("one_act", [True, False])

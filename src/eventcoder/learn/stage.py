@@ -20,11 +20,13 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import json
+from collections.abc import Set
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
 from ..lexicon import Lexicon
+from ..normalize.counts import find_counts, incident_figures
 from ..records import Actor, ActorKind, Coding, Document, Incident, Target, TargetKind, Weapon, spans_overlap
 from ..segment import PARAGRAPH_BREAK, is_caseless, segment
 from .assemble import PERPETRATOR_ROLES, TYPES, Entity, entities, fold_bracketed, likeliest_type, trimmed
@@ -59,6 +61,11 @@ class LearnedStage:
     # a report judged relevant reports at least one act: when neither the rules nor any type
     # classifier names one, it takes the likeliest type
     one_act_at_least = True
+    # an act of an accepted type told in a sentence of a rule incident of a type MUC-4 leaves out
+    # (a clash, an arrest: on lower-cased text) is that incident, recoded, not a second record
+    # beside it; it keeps its figures, date and place (benchmarks/entity_threshold.py: templates
+    # flat on train and dev, more exact counts)
+    recode_other = True
 
     @staticmethod
     def keep_rules(role: str, value) -> bool:
@@ -128,16 +135,18 @@ class LearnedStage:
         # an arrest); on lower-cased text the classifiers read better than the rules' types
         # (measured with benchmarks/entity_threshold.py: up on train and dev; figures in the README)
         other = not caseless and any(not self.lexicon.muc4.get(inc.sub_event_type) for inc in out)
+        recodable = ([i for i, inc in enumerate(out) if not self.lexicon.muc4.get(inc.sub_event_type)]
+                     if self.recode_other else [])
         for t in TYPES if not other else ():
             code = self.default_codes.get(t)
             if t in have or code is None or probs.get(t, 0.0) < self.type_threshold:
                 continue
-            skeleton.append(self._add_act(doc, out, t, code))
+            skeleton.append(self._add_act(doc, out, t, code, recodable))
         if not skeleton and self.one_act_at_least and not other:
             # (benchmarks/entity_threshold.py: up on train and dev)
             likeliest = likeliest_type(probs)
             if (code := self.default_codes.get(likeliest)) is not None:
-                skeleton.append(self._add_act(doc, out, likeliest, code))
+                skeleton.append(self._add_act(doc, out, likeliest, code, recodable))
         if not skeleton:
             return out
         # on cased text the rules' codebook-named fillers stand beside the tagger's; on lower-cased
@@ -176,12 +185,21 @@ class LearnedStage:
                                          coding=self._coding(), incident_id="")
         return out
 
-    def _add_act(self, doc: Document, out: list[Incident], muc_type: str, code: str) -> int:
-        """Add an act of ``muc_type`` the rules missed, dated and placed like the nearest rule
-        incident; returns its index in ``out``."""
+    def _add_act(self, doc: Document, out: list[Incident], muc_type: str, code: str, recodable: list[int]) -> int:
+        """Add an act of ``muc_type`` the rules missed; returns its index in ``out``. When one of
+        the ``recodable`` incidents (used up here) tells it in the sentence that names the act,
+        that incident is recoded; otherwise a new one is dated and placed like the nearest rule
+        incident."""
         evidence = self._trigger_sentence(doc.text, muc_type)
+        for i in recodable:
+            if any(spans_overlap(evidence, ev) for ev in out[i].evidence):
+                recodable.remove(i)
+                out[i] = dataclasses.replace(out[i], sub_event_type=code,
+                                             event_type=self.lexicon.group.get(code) or out[i].event_type)
+                return i
         near = _nearest(out, range(len(out)), [], evidence[0]) if out else None
-        out.append(self._new(doc, code, evidence, out[near] if near is not None else None))
+        held = {sp for inc in out for c in (inc.fatalities, inc.injuries, inc.killed_or_injured) if c for sp in c.spans}
+        out.append(self._new(doc, code, evidence, out[near] if near is not None else None, held))
         return len(out) - 1
 
     def _coding(self) -> Coding:
@@ -207,13 +225,22 @@ class LearnedStage:
                 return s.span
         return sentences[0].span if sentences else (0, len(text))
 
-    def _new(self, doc: Document, code: str, evidence: tuple[int, int], ref: Incident | None) -> Incident:
+    def _new(self, doc: Document, code: str, evidence: tuple[int, int], ref: Incident | None,
+             held: Set[tuple[int, int]] = frozenset()) -> Incident:
         """An incident of a type the classifiers accept but the rules did not find, dated,
-        placed and framed (stance, claimant) like the nearest incident the rules did find."""
+        placed and framed (stance, claimant) like the nearest incident the rules did find, with
+        the figures of its own sentence, read as the rules read an act's ("well-known banker X
+        was murdered today" is 1 killed; totals over a period are left out). A figure whose
+        spans another record of the report already ``held`` stays with that record alone, so
+        no death is counted twice."""
+        a, b = evidence
+        killed, injured, combined = incident_figures([c for c in find_counts(doc.text, a, b)
+                                                      if not c.aggregate and not set(c.count.spans) & held])
         return Incident(
             doc_id=doc.doc_id, event_type=self.lexicon.group.get(code) or "violence_against_civilians",
             sub_event_type=code, evidence=(evidence,), source=doc.source, source_kind=doc.source_kind,
             **({"stance": ref.stance, "claimed_by": ref.claimed_by, "date": ref.date, "location": ref.location} if ref else {}),
+            fatalities=killed, injuries=injured, killed_or_injured=combined,
             coding=self._coding(),
         )
 
