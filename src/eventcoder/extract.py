@@ -442,7 +442,7 @@ class RuleExtractor:
             first_trigger = min((t.start for t in an.triggers), default=an.sentence.end)
             target_spans = [h.span for h in an.targets]
             for hit in [*an.orgs, *an.individuals]:
-                if _SPEAKER.match(text[hit.end : hit.end + 25].lstrip()):
+                if _speaks(text, hit.end):
                     continue
                 before = text[max(an.sentence.start, hit.start - 30) : hit.start]
                 agent = bool(_BY.search(before)) or (
@@ -487,7 +487,7 @@ class RuleExtractor:
                     continue  # "positions of the Nusayri army": the owner names the target
                 if hit.code == "military" and any(spans_overlap(hit.span, sp) for m in an.materiel for sp in m.spans):
                     continue  # "destroying a tank": an armed force's equipment is materiel, not a target
-                if _SPEAKER.match(text[hit.end : hit.end + 25].lstrip()) or _SPEAKER_AFTER.match(text, hit.end):
+                if _speaks(text, hit.end) or _SPEAKER_AFTER.match(text, hit.end):
                     continue  # "police said", "police and medical sources said", "officials of the company said"
                 after = text[hit.end : hit.end + 20]
                 if (hit.end <= first_trigger and not re.match(r"\s+(?:were|was|had been|have been)\b", after)
@@ -507,7 +507,7 @@ class RuleExtractor:
                     continue
                 if any(h.start <= a and b <= h.end for h in an.targets):
                     continue  # a name inside a target the codebooks read ("Sahwat" of "the Sahwat factions")
-                if _SPEAKER.match(text[b : b + 25].lstrip()) or re.search(r"according to\s*$", text[max(0, a - 15) : a]):
+                if _speaks(text, b) or re.search(r"according to\s*$", text[max(0, a - 15) : a]):
                     continue
                 title = [h for h in an.targets if h.extra == "human" and 0 <= a - h.end <= 3]
                 phrase = text[a:b]
@@ -689,6 +689,12 @@ _fold = normalize_place  # place names are compared as the gazetteer keys them
 
 # "the attacks", "these terrorist attacks", "this murder": a trigger that refers back to an act
 _DEFINITE = re.compile(r"\b(?:the|these|this|those|that)\s+(?:[\w-]+\s+){0,2}$", re.I)
+
+
+def _speaks(text: str, end: int) -> bool:
+    """Whether the words right after ``end`` make the phrase before it a source, not an actor or
+    a target ("police said", "army spokesman", "officials announced")."""
+    return bool(_SPEAKER.match(text[end : end + 25].lstrip()))
 
 
 def _gap(a: Span, b: Span) -> int:
