@@ -107,11 +107,19 @@ def test_keys_that_fix_no_day_are_left_out_and_counted():
     # "on 28 Nov or before": the annotators read the report as fixing no day
     d = score([gold(date="(28 NOV 89) / (- 28 NOV 89)")], [incident(start=D(1989, 11, 28))])["date"]
     assert d["matched_gold_with_day"] == 0 and d["gold_templates_with_day"] == 0
-    assert d["gold_day_left_out"] == {"open_alternative": 1, "year_unknown": 0}
+    assert d["gold_day_left_out"] == {"open_alternative": 1, "year_unknown": 0, "after_publication": 0}
     assert d["window_overlaps_gold"]["correct"] == 1
     # year 00 in a message without a dateline: no year to resolve
     d = score([gold(date="16 NOV 00")], [incident(start=D(1900, 11, 16))], published=None)["date"]
-    assert d["matched_gold_with_day"] == 0 and d["gold_day_left_out"] == {"open_alternative": 0, "year_unknown": 1}
+    assert d["matched_gold_with_day"] == 0 and d["gold_day_left_out"] == {"open_alternative": 0, "year_unknown": 1,
+                                                                          "after_publication": 0}
+    # a key's day more than a day after the report's date: a typo in the key's year
+    d = score([gold(date="16 NOV 90")], [incident(start=D(1989, 11, 16))], published=D(1990, 1, 19))["date"]
+    assert d["matched_gold_with_day"] == 0 and d["gold_templates_with_day"] == 0
+    assert d["gold_day_left_out"] == {"open_alternative": 0, "year_unknown": 0, "after_publication": 1}
+    # ...but one day after it is a day (a dateline in local time, the act dated in GMT)
+    d = score([gold(date="20 JAN 90")], [incident(start=D(1990, 1, 20))], published=D(1990, 1, 19))["date"]
+    assert d["exact_day_correct"] == 1 and d["gold_day_left_out"]["after_publication"] == 0
 
 
 def test_publication_date_resolves_a_gold_date_without_year_and_gives_a_baseline():

@@ -148,7 +148,8 @@ def render_report(report: dict[str, Any]) -> None:
             console.print(
                 f"{d['gold_templates_with_day']} gold templates give a day "
                 f"(left out: {d['gold_day_left_out']['open_alternative']} whose key also allows "
-                f"'on or before', {d['gold_day_left_out']['year_unknown']} with no year); "
+                f"'on or before', {d['gold_day_left_out']['year_unknown']} with no year, "
+                f"{d['gold_day_left_out']['after_publication']} after the report's date); "
                 f"{d['predicted_incidents_without_date']} predicted incidents have no date; "
                 f"the dateline day itself is the gold day for {base['same_day']}% of {base['n']}."
             )
