@@ -1204,6 +1204,15 @@ def paragraph_starts(text: str) -> list[int]:
     return sorted(set(starts))
 
 
+_QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’"}
+
+
+def _quoted(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` stands alone in quotation marks: the "9 May" of the "9 May"
+    People's Liberation Forces names a group; a report does not quote a date it gives."""
+    return start > 0 and end < len(text) and _QUOTES.get(text[start - 1]) == text[end]
+
+
 # --------------------------------------------------------------------------
 # Public API
 
@@ -1228,8 +1237,8 @@ def find_dates(text: str, *, published: dt.date | None, hijri_calendar: str = "t
         if at < pos or (m := pattern.match(text, at)) is None:
             continue
         cand = _HANDLERS[m.lastgroup](m, ctx)  # type: ignore[index]
-        if cand is not None and cand.kind == "absolute" and tables.name_after is not None \
-                and tables.name_after.match(text, m.end()):
+        if cand is not None and cand.kind == "absolute" and (
+                (tables.name_after is not None and tables.name_after.match(text, m.end())) or _quoted(text, m.start(), m.end())):
             pos = m.end()  # part of a name, not a date
             continue
         if cand is not None:  # else: try again at the next possible start inside the match
