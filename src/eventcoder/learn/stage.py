@@ -10,7 +10,9 @@ cased text the rules' codebook-named fillers beside them (on lower-cased text, t
 ground, they cost precision); the model's confidence; and the model's version as its extractor.
 An incident is added for a type the classifiers accept but the rules missed (on cased text, not
 beside an act the rules coded as a clash or an arrest), dated and placed like the nearest rule
-incident; a relevant report in which neither names an act gets one of its likeliest type.
+incident, with the figures of its own sentence that no other record holds; on lower-cased text
+a rule clash or arrest told in that sentence is recoded instead (``recode_other``). A relevant
+report in which neither names an act gets one of its likeliest type.
 Incidents the model does not code keep the rules' coding (modern reports, event types MUC-4 does
 not cover), with the model's probability for their type as confidence.
 """

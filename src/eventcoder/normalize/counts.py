@@ -24,12 +24,18 @@ How figures are read
   ("the death toll rose to 12", "the death toll from the attack on Tuesday has risen to 41").
   "One of the soldiers said ..." is no figure.
 * Coordinated figures share their trigger: "killing 3 soldiers and 2 policemen",
-  "7 soldiers and 3 civilians were killed".
+  "7 soldiers and 3 civilians were killed". A figure followed by "of them" is a part of the one
+  before it, never a further one ("eight people, six of them Jesuits" is 8), and a figure before
+  an event noun is no head count ("53 clashes").
+* An act only threatened or tried ("threatened to kill 10 judges") counts nobody.
 * A killed word joined by and/or to an injured word is ONE killed_or_injured figure:
   "killing and injuring 150", "killed or wounded 80", "150 casualties". It is never split
   into killed.
 * "a soldier was killed" is 1; "the driver was killed" is 1 only for a singular person noun.
-* Zero: "no one was killed", "there were no casualties" -> (0, 0, exact), negated.
+* A subject word after a preposition is one person only with a singular person noun before the
+  preposition: "the mayor of Achi was killed" is 1, "the passengers going to Cali died" none.
+* Zero: "no one was killed", "there were no casualties", "not a single person was killed" ->
+  (0, 0, exact), negated.
 * Qualifiers (see counts.yaml): the written figure stays in ``low`` and the qualifier says how
   to read it: "more than 14" -> (14, None, more_than), "at least 5" -> (5, None, at_least),
   "about 35" -> (35, 35, approximately), "up to 20" -> (None, 20, approximately),
