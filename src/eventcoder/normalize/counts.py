@@ -34,8 +34,11 @@ How figures are read
 * "a soldier was killed" is 1; "the driver was killed" is 1 only for a singular person noun.
 * A subject word after a preposition is one person only with a singular person noun before the
   preposition: "the mayor of Achi was killed" is 1, "the passengers going to Cali died" none.
-* Zero: "no one was killed", "there were no casualties", "not a single person was killed" ->
-  (0, 0, exact), negated.
+* People joined by "and" count one each ("Oqueli and Hilda Flores were killed" is 2, "Judge
+  Rojas and two of her bodyguards" 3); an appositive between commas describes the name before
+  it ("Ahmed Khalil, a local teacher, and his driver" is 2).
+* Zero: "no one was killed", "there were no casualties", "not a single person was killed",
+  "neither the driver nor the mayor was injured" -> (0, 0, exact), negated.
 * Qualifiers (see counts.yaml): the written figure stays in ``low`` and the qualifier says how
   to read it: "more than 14" -> (14, None, more_than), "at least 5" -> (5, None, at_least),
   "about 35" -> (35, 35, approximately), "up to 20" -> (None, 20, approximately),
@@ -696,6 +699,10 @@ def _candidate(
             return None
         value = (1, 1, Qualifier.EXACT)
     else:
+        value = None
+    if value is not None and _NEITHER_NOR.search(text, max(lo, qspan[0] - 120), qspan[0]):
+        value, negated = (0, 0, Qualifier.EXACT), True  # "neither the driver nor the mayor was injured"
+    elif value is None:
         read = _read_quantity(qtext, lex)
         if read is None:
             return None
@@ -762,6 +769,7 @@ _SUBJECT_BEFORE_CLAUSE = re.compile(r"(?<![\w'’.-])([^\W\d_][\w'’-]*),\s+[^;
 _JOIN_TOKEN = re.compile(r"[^\W\d_][\w'’.-]*|\d[\d,]*\d|\d|,|\S")
 _JOIN_BOUNDARY = re.compile(r"[.;:!?](?=\s)|[\n()\"“”]|--")
 _DETERMINERS = frozenset(("the", "his", "her", "their", "a", "an"))
+_NEITHER_NOR = re.compile(r"\bneither\b[^.;:!?]*\bnor(?:\s+[^\W\d_][\w'’.-]*){0,2}\s+\Z", re.IGNORECASE)
 _NAME_THEN_AND = re.compile(r"(?:\s+[^\W\d_][\w'’.-]*){0,5}?\s*,?\s+and\s+([^\W\d_][\w'’.-]*)")
 
 
@@ -800,6 +808,22 @@ def _joined_part(part: list[str], lex: _CountLexicon) -> tuple[int, bool] | None
     return 1, True
 
 
+def _is_figure(w: str, lex: _CountLexicon) -> bool:
+    return w in lex.number_words or w[:1].isdigit()
+
+
+def _appositive(words: list[list[str]], seps: list[str], k: int, lex: _CountLexicon) -> bool:
+    """Whether part ``k`` of a run of joined names, between commas, describes the name before
+    it: "Ahmed Khalil, a teacher, and ...", "Ahmed Khalil, the mayor, and ..." (``seps[k]`` is
+    the separator after part ``k``: "," or ",and"). "Diaz, a bodyguard and the driver" and
+    "Rodriguez Gacha, his son, and 15 others" list three people."""
+    part, before = words[k], words[k - 1]
+    if before[0] in _DETERMINERS or any(_is_figure(w, lex) for w in before):
+        return False  # only a name takes an appositive
+    return (part[0] in ("a", "an", "the") and _contains(part[1:], lex.person_singular)
+            and k < len(seps) and seps[k] in (",", ",and"))
+
+
 def _joined_before(text: str, end: int, lo: int, lex: _CountLexicon) -> tuple[int, Span, str] | None:
     """People joined by "and" just before ``end``: "Oqueli and Hilda Flores", "the mayor, his
     driver and a bodyguard" -> (how many, their span, their words); None unless the run starts
@@ -815,18 +839,28 @@ def _joined_before(text: str, end: int, lo: int, lex: _CountLexicon) -> tuple[in
     seps: list[str] = []
     cur: list[re.Match[str]] = []
     closed = False  # the current part began with a determiner: nothing may come before it
+    closes = False  # a comma ends the run
     i = len(toks) - 1
     while i >= 0:
         t = toks[i]
         w = t.group(0).lower().rstrip(".")
         if w in (",", "and"):
+            if w == "," and not cur and not parts and not closes:
+                closes = True  # "Sara Haddad, a nurse, were killed": the comma that closes an appositive
+                i -= 1
+                continue
             if w == "and" and i and toks[i - 1].group(0) == ",":
                 i -= 1  # ", and"
+                w = ",and"
             if not cur:
                 return None
             parts.insert(0, cur)
             seps.insert(0, w)
             cur, closed = [], False
+        elif (closed and w == "of" and i and cur[0].group(0).lower() in _DETERMINERS
+              and _is_figure(toks[i - 1].group(0).lower(), lex)):
+            cur[:0] = [toks[i - 1], t]  # "two of her bodyguards"
+            i -= 1
         elif not closed and (_name_word(w, lex) or (cur and (w in lex.number_words or w[:1].isdigit()))
                              or (not cur and (w in lex.person_all or w == "others"))):
             cur.insert(0, t)  # a name, or "15 others", "his two bodyguards"
@@ -845,9 +879,22 @@ def _joined_before(text: str, end: int, lo: int, lex: _CountLexicon) -> tuple[in
         parts.insert(0, cur)
     elif i < 0 and seps and len(seps) == len(parts):
         return None  # the run starts with "and" or a comma
-    if len(parts) < 2 or seps[-1] != "and" or len(seps) != len(parts) - 1:
+    if len(seps) != len(parts) - 1:
         return None
     words = [[t.group(0).lower().rstrip(".") for t in p] for p in parts]
+    if closes and not (len(parts) > 1 and seps[-1] == "," and _appositive(words, seps + [","], len(parts) - 1, lex)):
+        return None  # a comma before the verb closes an appositive, or the run is no subject
+    # an appositive describes the person named before it: "Ahmed Khalil, a teacher, and his
+    # driver" is two people, not three
+    k = 1
+    while k < len(parts):
+        if seps[k - 1] == "," and _appositive(words, seps + [","] * closes, k, lex):
+            del parts[k], words[k], seps[k - 1]
+        else:
+            k += 1
+    seps = ["and" if sep == ",and" else sep for sep in seps]
+    if len(parts) < 2 or seps[-1] != "and":
+        return None
     read = [_joined_part(p, lex) for p in words]
     if any(r is None for r in read) or not any(r[1] for r in read if r):
         return None  # "two soldiers and a civilian" is read by the figure patterns
@@ -965,6 +1012,12 @@ def _one_person(text: str, m: re.Match[str], name: str, priority: int, lex: _Cou
             return None  # "the passengers going to Cali died"; "the mayor of Achi was killed" is one
         if (subject in lex.one_not_subjects or subject in lex.number_words or subject in lex.negation or (subject in lex.person_all and subject not in lex.person_singular)):
             return None
+        if _NEITHER_NOR.search(text, max(lo, qspan[0] - 120), qspan[0]):
+            # "neither the driver nor the mayor was injured": nobody was
+            return _Cand(name=name, priority=priority, qspan=qspan, tspan=m.span("trig"), kind=kind, low=0,
+                         high=0, qualifier=Qualifier.EXACT, subject=subject,
+                         side=_side(lex, [subject], trig, text[qspan[0] : m.end("trig") + 40]),
+                         negated=True, toll=False)
     else:
         if _attempt_before(text, m.start(), lex, lo):
             return None

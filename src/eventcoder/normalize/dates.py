@@ -39,6 +39,11 @@ Resolution rules (none of them reads the machine clock):
   ("last night", "Friday night", "the same night") ends one day later, since a night runs past
   midnight (reports and answer keys date night attacks either side of it). ``sometime later`` / ``later`` is the window
   anchor .. anchor + 30 days, precision ``unknown``; other open-ended phrases are in the YAML.
+* A local time followed by the same moment in GMT, as the wire services write it, dates the act
+  by the local day: a date in the GMT half is dropped when the local time has its own ("at 2100
+  on 15 January (0100 GMT on 16 Jan)" is 15 January) and otherwise moved by the difference of
+  the two times, the zone taken between -12 and +14 hours ("at 2230 (0230 GMT on 12 January)"
+  is 11 January, its span the whole pair).
 * Two-digit years: the century that puts the year at most one year after the publication year;
   without a publication date 00-49 are 20xx and 50-99 are 19xx.
 * ``07/02/89`` is read day first when ``day_first`` (else month first); when only the other
@@ -1213,6 +1218,49 @@ def _quoted(text: str, start: int, end: int) -> bool:
     return start > 0 and end < len(text) and _QUOTES.get(text[start - 1]) == text[end]
 
 
+# A local time followed by the same moment in GMT, as the wire services write it: "at 2230 (0230
+# GMT on 12 January)", "at 2100 on 15 January (0100 GMT on 16 Jan)", "at 1950 local time (0050 GMT
+# 18 October)". Group ``on``: a date given with the local time.
+_GMT_PAREN = re.compile(
+    r"(?<![\w:])(?P<lh>[01]?\d|2[0-3]):?(?P<lm>[0-5]\d)(?:\s*(?:hours|hrs|h))?(?:\s*(?:local(?:\s+time)?|\(local(?:\s+time)?\)))?"
+    r"(?P<on>\s+on\s+[^()\n.;]{1,30}?)?\s*"
+    r"\((?P<gh>[01]?\d|2[0-3]):?(?P<gm>[0-5]\d)\s*(?:gmt|utc)\b(?P<rest>[^()\n]*)\)", re.IGNORECASE)
+
+
+def _gmt_days(m: re.Match[str]) -> int:
+    """How many days the local date of a "<local time> (<time> GMT ...)" pair is after the GMT
+    date: the zone's offset is the difference of the two times, taken between -12 and +14 hours."""
+    local = int(m.group("lh")) * 60 + int(m.group("lm"))
+    gmt = int(m.group("gh")) * 60 + int(m.group("gm"))
+    offset = (local - gmt) % 1440
+    if offset >= 14 * 60:
+        offset -= 1440
+    return (gmt + offset) // 1440
+
+
+def _shifted(build: Callable[..., _Res | None], days: int) -> Callable[..., _Res | None]:
+    def run(*args: Any) -> _Res | None:
+        res = build(*args)
+        if res is None or not days:
+            return res
+        d = dt.timedelta(days=days)
+        return replace(res, start=res.start + d, end=res.end + d, ref=res.ref + d)
+    return run
+
+
+def _in_gmt(cand: _Cand, pairs: list[re.Match[str]]) -> _Cand | None:
+    """A date inside the GMT half of a local/GMT pair gives the GMT day, not the report's: it
+    is dropped when the local time has its own date ("at 2100 on 15 January (0100 GMT on 16
+    Jan)"), else moved to the local day ("at 2230 (0230 GMT on 12 January)" is 11 January) and
+    its evidence widened to the whole pair. Other candidates come back unchanged."""
+    for m in pairs:
+        if m.start("rest") <= cand.span[0] and cand.span[1] <= m.end("rest"):
+            if m.group("on"):
+                return None
+            return replace(cand, span=(m.start(), m.end()), build=_shifted(cand.build, _gmt_days(m)))
+    return cand
+
+
 # --------------------------------------------------------------------------
 # Public API
 
@@ -1233,6 +1281,7 @@ def find_dates(text: str, *, published: dt.date | None, hijri_calendar: str = "t
 
     cands: list[_Cand] = []
     pos = 0
+    pairs = list(_GMT_PAREN.finditer(text)) if "gmt" in text.lower() or "utc" in text.lower() else []
     for at, pattern in tables.patterns_at(text):
         if at < pos or (m := pattern.match(text, at)) is None:
             continue
@@ -1241,6 +1290,11 @@ def find_dates(text: str, *, published: dt.date | None, hijri_calendar: str = "t
                 (tables.name_after is not None and tables.name_after.match(text, m.end())) or _quoted(text, m.start(), m.end())):
             pos = m.end()  # part of a name, not a date
             continue
+        if cand is not None and pairs:
+            cand = _in_gmt(cand, pairs)
+            if cand is None:
+                pos = m.end()  # the GMT day of a local time that has its own date
+                continue
         if cand is not None:  # else: try again at the next possible start inside the match
             cands.append(cand)
             pos = m.end()
