@@ -36,7 +36,8 @@ How figures are read
   preposition: "the mayor of Achi was killed" is 1, "the passengers going to Cali died" none.
 * People joined by "and" count one each ("Oqueli and Hilda Flores were killed" is 2, "Judge
   Rojas and two of her bodyguards" 3); an appositive between commas describes the name before
-  it ("Ahmed Khalil, a local teacher, and his driver" is 2).
+  it ("Ahmed Khalil, a local teacher, and his driver" is 2). After an active verb a name joined
+  to a definite person is two ("killed Otalora and the driver").
 * Zero: "no one was killed", "there were no casualties", "not a single person was killed",
   "neither the driver nor the mayor was injured" -> (0, 0, exact), negated.
 * Qualifiers (see counts.yaml): the written figure stays in ``low`` and the qualifier says how
@@ -934,6 +935,32 @@ def _joined_after(text: str, start: int, hi: int, lex: _CountLexicon) -> tuple[i
     return len(parts), last_end
 
 
+# after an active verb: a name, then "and" and a definite person ("killed Otalora and the driver")
+_NAME_AND_PERSON = re.compile(
+    r"(?P<name>[^\W\d_][\w'’.-]*(?:\s+[^\W\d_][\w'’.-]*){0,3}?)\s+and\s+(?:the|his|her|their)\s+"
+    r"(?P<noun>[^\W\d_][\w'’-]*)(?=\s*[,.;:]|\s+(?:who|whose|as|in|on|at|when|while|after|near|outside)\b|\s*\Z)",
+    re.IGNORECASE)
+
+
+def _name_and_person(text: str, m: re.Match[str], priority: int, kind: str | None, lex: _CountLexicon,
+                     hi: int) -> _Cand | None:
+    """Two people after an active verb: a name joined by "and" to a definite singular person
+    ("the assassins killed Otalora and the driver" -> 2); None for anything else."""
+    j = _NAME_AND_PERSON.match(text, m.start("np"), hi)
+    if not j or j.group("noun").lower() not in lex.person_singular:
+        return None
+    names = j.group("name").lower().split()
+    if not all(_name_word(w.rstrip("."), lex) for w in names):
+        return None
+    qspan = (j.start("name"), j.end("noun"))
+    subject = " ".join(names) + " " + j.group("noun").lower()
+    trig = _norm(m.group("trig"))
+    return _Cand(name="obj", priority=priority, qspan=qspan, tspan=m.span("trig"), kind=kind, low=2, high=2,
+                 qualifier=Qualifier.EXACT, subject=subject,
+                 side=_side(lex, subject.split(), trig, text[m.start("trig") : qspan[1] + 40]),
+                 negated=False, toll=False)
+
+
 def _object_people(text: str, m: re.Match[str], priority: int, lex: _CountLexicon, lo: int, hi: int) -> _Cand | None:
     """A bare person noun after an active verb: "murdered university student Mario Flores"
     -> 1, "murdered peasants Victor Vasquez and Rafael Romero" -> 2."""
@@ -947,7 +974,9 @@ def _object_people(text: str, m: re.Match[str], priority: int, lex: _CountLexico
     if prev in _DETERMINERS or prev in lex.passive_markers:  # "the wounded policeman", "were killed"
         return None
     at = next((i for i, w in enumerate(low[:3]) if w in lex.person_all), None)
-    if at is None or any(not _name_word(w, lex) and w not in lex.person_all for w in low[: at + 1]):
+    if at is None:
+        return _name_and_person(text, m, priority, kind, lex, hi)
+    if any(not _name_word(w, lex) and w not in lex.person_all for w in low[: at + 1]):
         return None
     if any(w in lex.person_all for w in low[:at]) and low[at] not in lex.person_singular:
         return None
