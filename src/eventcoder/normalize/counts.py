@@ -36,8 +36,10 @@ How figures are read
   preposition: "the mayor of Achi was killed" is 1, "the passengers going to Cali died" none.
 * People joined by "and" count one each ("Oqueli and Hilda Flores were killed" is 2, "Judge
   Rojas and two of her bodyguards" 3); an appositive between commas describes the name before
-  it ("Ahmed Khalil, a local teacher, and his driver" is 2). After an active verb a name joined
-  to a definite person is two ("killed Otalora and the driver").
+  it ("Ahmed Khalil, a local teacher, and his driver" is 2), as does a bare title with "of"
+  ("Oqueli, leader of the MNR and Hilda Flores" is 2); a short bracketed form is read past.
+  After an active verb a name joined to a definite person is two ("killed Otalora and the
+  driver").
 * Zero: "no one was killed", "there were no casualties", "not a single person was killed",
   "neither the driver nor the mayor was injured" -> (0, 0, exact), negated.
 * Qualifiers (see counts.yaml): the written figure stays in ``low`` and the qualifier says how
@@ -687,6 +689,10 @@ def _candidate(
     if _is_date_or_year(text, qspan, lo, hi, lex):
         return None
     negated = False
+    if (qtext in _DETERMINERS and name == "post" and text[max(lo, qspan[0] - 3) : qspan[0]].rstrip().endswith(",")
+            and _norm(m.groupdict().get("aux") or "") in ("were", "have been", "had been")
+            and not _NEITHER_NOR.search(text, max(lo, qspan[0] - 120), qspan[0])):
+        return None  # "Oqueli and Hilda Flores, a social democratic leader were abducted": not 1
     if qtext in ("the", "his", "her", "their"):
         # one person: a singular person noun, and the last person noun is not a plural one
         # ("the Jesuit priests" is no count; "the police officer" is one)
@@ -770,6 +776,7 @@ _SUBJECT_BEFORE_CLAUSE = re.compile(r"(?<![\w'’.-])([^\W\d_][\w'’-]*),\s+[^;
 _JOIN_TOKEN = re.compile(r"[^\W\d_][\w'’.-]*|\d[\d,]*\d|\d|,|\S")
 _JOIN_BOUNDARY = re.compile(r"[.;:!?](?=\s)|[\n()\"“”]|--")
 _DETERMINERS = frozenset(("the", "his", "her", "their", "a", "an"))
+_BRACKETED = re.compile(r"\([^()\n]{1,60}\)")
 _NEITHER_NOR = re.compile(r"\bneither\b[^.;:!?]*\bnor(?:\s+[^\W\d_][\w'’.-]*){0,2}\s+\Z", re.IGNORECASE)
 _NAME_THEN_AND = re.compile(r"(?:\s+[^\W\d_][\w'’.-]*){0,5}?\s*,?\s+and\s+([^\W\d_][\w'’.-]*)")
 
@@ -819,10 +826,13 @@ def _appositive(words: list[list[str]], seps: list[str], k: int, lex: _CountLexi
     the separator after part ``k``: "," or ",and"). "Diaz, a bodyguard and the driver" and
     "Rodriguez Gacha, his son, and 15 others" list three people."""
     part, before = words[k], words[k - 1]
-    if before[0] in _DETERMINERS or any(_is_figure(w, lex) for w in before):
+    if before[0] in _DETERMINERS or any(_is_figure(w, lex) for w in before) or "of" in before:
         return False  # only a name takes an appositive
-    return (part[0] in ("a", "an", "the") and _contains(part[1:], lex.person_singular)
-            and k < len(seps) and seps[k] in (",", ",and"))
+    if part[0] in ("a", "an", "the"):
+        return _contains(part[1:], lex.person_singular) and k < len(seps) and seps[k] in (",", ",and")
+    # a bare title with "of" is no one of a list, so "and" may close it too: "Oqueli, leader of
+    # the MNR and Hilda Flores were ..."; "third judge of public order"
+    return "of" in part and part[part.index("of") - 1] in lex.person_singular and k < len(seps)
 
 
 def _joined_before(text: str, end: int, lo: int, lex: _CountLexicon) -> tuple[int, Span, str] | None:
@@ -832,10 +842,12 @@ def _joined_before(text: str, end: int, lo: int, lex: _CountLexicon) -> tuple[in
     if not lex.coord_max_words:
         return None
     base = max(lo, end - 160)
-    cuts = list(_JOIN_BOUNDARY.finditer(text, base, end))
+    # a short bracketed form ("the National Revolutionary Movement (MNR)") is read as blank
+    view = text[:base] + _BRACKETED.sub(lambda b: " " * len(b.group(0)), text[base:end]) + text[end:]
+    cuts = list(_JOIN_BOUNDARY.finditer(view, base, end))
     if cuts:
         base = cuts[-1].end()
-    toks = list(_JOIN_TOKEN.finditer(text, base, end))
+    toks = list(_JOIN_TOKEN.finditer(view, base, end))
     parts: list[list[re.Match[str]]] = []
     seps: list[str] = []
     cur: list[re.Match[str]] = []
@@ -862,6 +874,9 @@ def _joined_before(text: str, end: int, lo: int, lex: _CountLexicon) -> tuple[in
               and _is_figure(toks[i - 1].group(0).lower(), lex)):
             cur[:0] = [toks[i - 1], t]  # "two of her bodyguards"
             i -= 1
+        elif w == "of" and cur and i and toks[i - 1].group(0).lower() in lex.person_singular:
+            cur.insert(0, t)  # "leader of the National Revolutionary Movement", "the mayor of Achi"
+            closed = False
         elif not closed and (_name_word(w, lex) or (cur and (w in lex.number_words or w[:1].isdigit()))
                              or (not cur and (w in lex.person_all or w == "others"))):
             cur.insert(0, t)  # a name, or "15 others", "his two bodyguards"
@@ -885,6 +900,8 @@ def _joined_before(text: str, end: int, lo: int, lex: _CountLexicon) -> tuple[in
     words = [[t.group(0).lower().rstrip(".") for t in p] for p in parts]
     if closes and not (len(parts) > 1 and seps[-1] == "," and _appositive(words, seps + [","], len(parts) - 1, lex)):
         return None  # a comma before the verb closes an appositive, or the run is no subject
+    if not closes and len(parts) > 2 and seps[-1] == "," and any(sep in ("and", ",and") for sep in seps[:-1]):
+        closes = True  # "Oqueli and Hilda Flores, a social democratic leader were ...": a list ends with "and"
     # an appositive describes the person named before it: "Ahmed Khalil, a teacher, and his
     # driver" is two people, not three
     k = 1
