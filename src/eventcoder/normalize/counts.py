@@ -691,7 +691,7 @@ def _candidate(
     negated = False
     if (qtext in _DETERMINERS and name == "post" and text[max(lo, qspan[0] - 3) : qspan[0]].rstrip().endswith(",")
             and _norm(m.groupdict().get("aux") or "") in ("were", "have been", "had been")
-            and not _NEITHER_NOR.search(text, max(lo, qspan[0] - 120), qspan[0])):
+            and not _neither_nor_before(text, qspan[0], lo)):
         return None  # "Oqueli and Hilda Flores, a social democratic leader were abducted": not 1
     if qtext in ("the", "his", "her", "their"):
         # one person: a singular person noun, and the last person noun is not a plural one
@@ -707,7 +707,7 @@ def _candidate(
         value = (1, 1, Qualifier.EXACT)
     else:
         value = None
-    if value is not None and _NEITHER_NOR.search(text, max(lo, qspan[0] - 120), qspan[0]):
+    if value is not None and _neither_nor_before(text, qspan[0], lo):
         value, negated = (0, 0, Qualifier.EXACT), True  # "neither the driver nor the mayor was injured"
     elif value is None:
         read = _read_quantity(qtext, lex)
@@ -798,7 +798,7 @@ def _joined_part(part: list[str], lex: _CountLexicon) -> tuple[int, bool] | None
     figure and a plural noun ("his two bodyguards", "15 others") its figure; None otherwise."""
     if not part or len(part) > lex.coord_max_words:
         return None
-    nums = [i for i, w in enumerate(part) if w in lex.number_words or w[:1].isdigit()]
+    nums = [i for i, w in enumerate(part) if _is_figure(w, lex)]
     if nums:
         first, last = nums[0], nums[-1]
         if part[:first] not in ([], [part[0]]) or (first and part[0] not in _POSSESSIVES):
@@ -818,6 +818,12 @@ def _joined_part(part: list[str], lex: _CountLexicon) -> tuple[int, bool] | None
 
 def _is_figure(w: str, lex: _CountLexicon) -> bool:
     return w in lex.number_words or w[:1].isdigit()
+
+
+def _neither_nor_before(text: str, i: int, lo: int) -> bool:
+    """Whether the words before ``i`` are "neither X nor" (with up to two words after "nor"):
+    the people named there were not hurt."""
+    return _NEITHER_NOR.search(text, max(lo, i - 120), i) is not None
 
 
 def _appositive(words: list[list[str]], seps: list[str], k: int, lex: _CountLexicon) -> bool:
@@ -843,7 +849,9 @@ def _joined_before(text: str, end: int, lo: int, lex: _CountLexicon) -> tuple[in
         return None
     base = max(lo, end - 160)
     # a short bracketed form ("the National Revolutionary Movement (MNR)") is read as blank
-    view = text[:base] + _BRACKETED.sub(lambda b: " " * len(b.group(0)), text[base:end]) + text[end:]
+    view = text
+    if "(" in text[base:end]:
+        view = text[:base] + _BRACKETED.sub(lambda b: " " * len(b.group(0)), text[base:end]) + text[end:]
     cuts = list(_JOIN_BOUNDARY.finditer(view, base, end))
     if cuts:
         base = cuts[-1].end()
@@ -877,7 +885,7 @@ def _joined_before(text: str, end: int, lo: int, lex: _CountLexicon) -> tuple[in
         elif w == "of" and cur and i and toks[i - 1].group(0).lower() in lex.person_singular:
             cur.insert(0, t)  # "leader of the National Revolutionary Movement", "the mayor of Achi"
             closed = False
-        elif not closed and (_name_word(w, lex) or (cur and (w in lex.number_words or w[:1].isdigit()))
+        elif not closed and (_name_word(w, lex) or (cur and _is_figure(w, lex))
                              or (not cur and (w in lex.person_all or w == "others"))):
             cur.insert(0, t)  # a name, or "15 others", "his two bodyguards"
         elif not closed and w in _DETERMINERS and cur:
@@ -1058,7 +1066,7 @@ def _one_person(text: str, m: re.Match[str], name: str, priority: int, lex: _Cou
             return None  # "the passengers going to Cali died"; "the mayor of Achi was killed" is one
         if (subject in lex.one_not_subjects or subject in lex.number_words or subject in lex.negation or (subject in lex.person_all and subject not in lex.person_singular)):
             return None
-        if _NEITHER_NOR.search(text, max(lo, qspan[0] - 120), qspan[0]):
+        if _neither_nor_before(text, qspan[0], lo):
             # "neither the driver nor the mayor was injured": nobody was
             return _Cand(name=name, priority=priority, qspan=qspan, tspan=m.span("trig"), kind=kind, low=0,
                          high=0, qualifier=Qualifier.EXACT, subject=subject,
