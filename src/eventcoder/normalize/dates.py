@@ -1227,6 +1227,9 @@ _GMT_PAREN = re.compile(
     r"\((?P<gh>[01]?\d|2[0-3]):?(?P<gm>[0-5]\d)\s*(?:gmt|utc)\b(?P<rest>[^()\n]*)\)", re.IGNORECASE)
 
 
+_GMT_WORD = re.compile(r"gmt|utc", re.IGNORECASE)  # a cheap test before the pair pattern runs
+
+
 def _gmt_days(m: re.Match[str]) -> int:
     """How many days the local date of a "<local time> (<time> GMT ...)" pair is after the GMT
     date: the zone's offset is the difference of the two times, taken between -12 and +14 hours."""
@@ -1281,7 +1284,7 @@ def find_dates(text: str, *, published: dt.date | None, hijri_calendar: str = "t
 
     cands: list[_Cand] = []
     pos = 0
-    pairs = list(_GMT_PAREN.finditer(text)) if "gmt" in text.lower() or "utc" in text.lower() else []
+    pairs = list(_GMT_PAREN.finditer(text)) if _GMT_WORD.search(text) else []
     for at, pattern in tables.patterns_at(text):
         if at < pos or (m := pattern.match(text, at)) is None:
             continue
