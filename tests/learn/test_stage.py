@@ -366,3 +366,33 @@ def test_an_irrelevant_report_or_one_the_rules_coded_as_a_clash_gets_no_act_of_t
     incidents = list(rules.process(doc).incidents)
     out = stage_with(relevant=True, attack=0.3).apply(doc, incidents)
     assert [i.sub_event_type for i in out] == ["armed_clash"]
+
+
+MURDER = ("lima, 12 mar 90 (efe) -- [text] alleged shining path members murdered four members of a "
+          "family in santa maria del valle today. after that, the terrorists used explosives against "
+          "the town hall.")
+BOMB = ("lima, 12 mar 90 (efe) -- [text] a car bomb killed four members of a family in santa maria "
+        "del valle today, and the police blamed the shining path.")
+
+
+@pytest.mark.parametrize("give", [True, False])
+@pytest.mark.parametrize("text", [MURDER, BOMB], ids=["murder", "bomb"])
+def test_a_figure_the_added_acts_sentence_tells_goes_to_it_unless_the_sentence_names_the_holders_act(
+        stage_with, text, give):
+    # the rules joined the murder to the bombing told after it, and the figure came with it: the
+    # attack the classifiers add, whose sentence tells the murder and no bombing, takes it
+    doc = Document(text=text, doc_id="fig-1", published=dt.date(1990, 3, 12), source="muc4")
+    stage = stage_with(relevant=True, attack=True)
+    stage.recode_other = False
+    (alone,) = stage.apply(doc, [])  # the attack and its figure, had no record held the figure
+    assert alone.sub_event_type == "attack" and alone.fatalities.low == 4
+    from eventcoder.records import Incident
+
+    holder = Incident(doc_id="fig-1", event_type="explosions_remote_violence", sub_event_type="remote_explosive",
+                      evidence=alone.evidence, fatalities=alone.fatalities)
+    stage.give_figures = give
+    bombing, attack = stage.apply(doc, [holder])
+    assert (bombing.sub_event_type, attack.sub_event_type) == ("remote_explosive", "attack")
+    moved = give and text is MURDER
+    assert bombing.fatalities == (None if moved else alone.fatalities)
+    assert attack.fatalities == (alone.fatalities if moved else None)

@@ -213,7 +213,9 @@ class _CountLexicon:
     speech_verbs: frozenset[str] = frozenset()
     coord_openers: frozenset[str] = frozenset()  # words a run of joined names may follow
     coord_max_words: int = 0  # words in one joined name; 0: no joined names
+    coord_of_max_words: int = 0  # words in one joined name after "the murder of"
     obj_kind: dict[str, str] = dataclasses.field(default_factory=dict)  # active verb before a bare noun -> kind
+    coord_of_kind: dict[str, str] = dataclasses.field(default_factory=dict)  # "murder" of "the murder of A and B" -> kind
 
 
 @functools.lru_cache(maxsize=1)
@@ -402,6 +404,16 @@ def _count_lexicon() -> _CountLexicon:
             rf"(?:(?<![\w'’-])(?P<np>[^\W\d_][\w.-]*)['’]s|(?<![\w-])(?P<pr>his|her))\s+(?:own\s+)?"
             rf"(?P<trig>{_alt(one_possessed)})(?![\w-])(?!\s+(?:{not_before})(?![\w-]))")))
     coord = one.get("coordinated") or {}
+    coord_of_kind: dict[str, str] = {}
+    for kind, words in (coord.get("of_nouns") or {}).items():
+        if kind not in KINDS:
+            raise CodebookError(f"{where}: unknown one_person.coordinated.of_nouns kind {kind!r}",
+                                fix=f"use one of {', '.join(KINDS)}")
+        for w in words:
+            coord_of_kind[_norm(w)] = kind
+    if coord_of_kind:  # "the assassination of Hector Oqueli and Gilda Flores" (see _people_of)
+        patterns = (*patterns, ("run_of", 6, _compile(
+            rf"(?<![\w-])(?P<trig>{_alt(coord_of_kind)})\s+of\s+(?=[^\W\d_])")))
     if coord:  # "Oqueli and Hilda Flores were abducted and killed" (intransitive: see _one_person)
         one_verbs_src = _alt(one_verbs)
         patterns = (*patterns, ("two", 6, _compile(
@@ -425,7 +437,8 @@ def _count_lexicon() -> _CountLexicon:
     )
     trigger_cue = _compile(rf"{post_trig}|{active_trig}|{_alt(toll_kind)}|{_alt(of_nouns)}|{gap_trig}"
                            rf"|{_alt(one_verbs + one_intransitive + one_possessed)}|{_alt(one_nouns)}")
-    cont = _compile(rf"{_SEP}\s+(?P<qty>{qty})(?P<subj>{subj})")
+    # "... and their two employees": a possessive may stand before the figure of a later part
+    cont = _compile(rf"{_SEP}\s+(?:(?:their|his|her)\s+)?(?P<qty>{qty})(?P<subj>{subj})")
     back = _compile(rf"(?P<qty>{qty})(?P<subj>{subj}){_SEP}\s+\Z")
 
     return _CountLexicon(
@@ -468,6 +481,8 @@ def _count_lexicon() -> _CountLexicon:
         one_name_ends=frozenset(_norm(x) for x in _words(one, "name_ends", where)),
         coord_openers=frozenset(_norm(x) for x in (coord.get("clause_openers") or [])),
         coord_max_words=int(coord.get("max_words", 0)),
+        coord_of_kind=coord_of_kind,
+        coord_of_max_words=int(coord.get("max_words_after_of", 0)),
         obj_kind=obj_kind,
         aggregate=aggregate,
         speech_verbs=frozenset(_norm(x) for x in _words(data, "speech_verbs", where)),
@@ -792,11 +807,12 @@ def _name_word(w: str, lex: _CountLexicon) -> bool:
 _POSSESSIVES = frozenset(("his", "her", "their"))
 
 
-def _joined_part(part: list[str], lex: _CountLexicon) -> tuple[int, bool] | None:
-    """(how many people, whether the part names one) for one part of a run of joined names:
-    a name ("Hilda Flores") or a definite singular ("the mayor", "his driver") is 1, one with a
-    figure and a plural noun ("his two bodyguards", "15 others") its figure; None otherwise."""
-    if not part or len(part) > lex.coord_max_words:
+def _joined_part(part: list[str], lex: _CountLexicon, max_words: int) -> tuple[int, bool] | None:
+    """(how many people, whether the part names one) for one part of a run of joined names
+    of at most ``max_words`` words: a name ("Hilda Flores") or a definite singular ("the mayor",
+    "his driver") is 1, one with a figure and a plural noun ("his two bodyguards", "15 others")
+    its figure; None otherwise."""
+    if not part or len(part) > max_words:
         return None
     nums = [i for i, w in enumerate(part) if _is_figure(w, lex)]
     if nums:
@@ -814,6 +830,12 @@ def _joined_part(part: list[str], lex: _CountLexicon) -> tuple[int, bool] | None
             return 1, part[0] not in ("a", "an")
         return None
     return 1, True
+
+
+def _bare_title_of(part: list[str], lex: _CountLexicon) -> bool:
+    """Whether ``part`` is a title with "of" and no article before it ("mayor of Medellin")."""
+    return ("of" in part and 0 < part.index("of") <= 3 and part[part.index("of") - 1] in lex.person_singular
+            and part[0] not in _DETERMINERS)
 
 
 def _is_figure(w: str, lex: _CountLexicon) -> bool:
@@ -841,11 +863,14 @@ def _appositive(words: list[list[str]], seps: list[str], k: int, lex: _CountLexi
     return "of" in part and part[part.index("of") - 1] in lex.person_singular and k < len(seps)
 
 
-def _joined_before(text: str, end: int, lo: int, lex: _CountLexicon) -> tuple[int, Span, str] | None:
+def _joined_before(text: str, end: int, lo: int, lex: _CountLexicon,
+                   max_words: int | None = None) -> tuple[int, Span, str] | None:
     """People joined by "and" just before ``end``: "Oqueli and Hilda Flores", "the mayor, his
     driver and a bodyguard" -> (how many, their span, their words); None unless the run starts
-    a clause and its last two parts are joined by "and"."""
-    if not lex.coord_max_words:
+    a clause (or at ``lo``) and its last two parts are joined by "and". A part has at most
+    ``max_words`` words (default: the lexicon's ``max_words``)."""
+    max_words = max_words or lex.coord_max_words
+    if not max_words:
         return None
     base = max(lo, end - 160)
     # a short bracketed form ("the National Revolutionary Movement (MNR)") is read as blank
@@ -861,6 +886,7 @@ def _joined_before(text: str, end: int, lo: int, lex: _CountLexicon) -> tuple[in
     cur: list[re.Match[str]] = []
     closed = False  # the current part began with a determiner: nothing may come before it
     closes = False  # a comma ends the run
+    phrase = False  # a phrase after the last name was read past
     i = len(toks) - 1
     while i >= 0:
         t = toks[i]
@@ -891,6 +917,11 @@ def _joined_before(text: str, end: int, lo: int, lex: _CountLexicon) -> tuple[in
         elif not closed and w in _DETERMINERS and cur:
             cur.insert(0, t)
             closed = True
+        elif (w in _TRAILING_PREPOSITIONS and not parts and not phrase and cur
+              and len(cur) <= 4 and i and ((prev := toks[i - 1].group(0).lower().rstrip(".")) in lex.person_all
+                                           or _name_word(prev, lex))):
+            # "two of her bodyguards from the DAS (...), were": the phrase after the last name
+            cur, closed, closes, phrase = [], False, False, True
         elif w in lex.coord_openers:
             break
         elif seps and seps[0] == "," and len(parts) >= 2:
@@ -919,9 +950,14 @@ def _joined_before(text: str, end: int, lo: int, lex: _CountLexicon) -> tuple[in
         else:
             k += 1
     seps = ["and" if sep == ",and" else sep for sep in seps]
-    if len(parts) < 2 or seps[-1] != "and":
+    # a bare title joined by "and" to the next part is that person's: "Senator and presidential
+    # candidate Luis Carlos Galan" is one; a bare title with "of" names no one of a list either
+    # ("Pablo Pelaez, president of Holasa and mayor of Medellin" is one)
+    titles = [k for k in range(len(parts)) if (k < len(parts) - 1 and seps[k] == "and" and all(w in lex.person_singular for w in words[k]))
+              or (k and _bare_title_of(words[k], lex))]
+    if len(parts) - len(titles) < 2 or seps[-1] != "and":
         return None
-    read = [_joined_part(p, lex) for p in words]
+    read = [(0, False) if k in titles else _joined_part(p, lex, max_words) for k, p in enumerate(words)]
     if any(r is None for r in read) or not any(r[1] for r in read if r):
         return None  # "two soldiers and a civilian" is read by the figure patterns
     span = (parts[0][0].start(), parts[-1][-1].end())
@@ -1090,10 +1126,13 @@ def _one_person(text: str, m: re.Match[str], name: str, priority: int, lex: _Cou
                 or any(t in lex.person_all and t not in lex.person_singular for t in tokens)
                 or any(t in lex.vague or t in lex.qualifier_of or t in lex.stop_words for t in tokens[:1])):
             return None
-        # the name is followed by "and": more than one victim, how many is not said here
-        rest = m.group("np")[kept[-1].end():] + text[m.end() : m.end() + 8]
+        # the name is followed by "and": more than one victim (counted by _people_of when the
+        # run says how many), unless a thing follows ("the murder of Letelier and the bombing of")
+        rest = m.group("np")[kept[-1].end():] + text[m.end() : m.end() + 40]
         if re.match(r"\s*(?:,\s*)?and\b", rest):
-            return None
+            thing = re.match(r"\s*(?:,\s*)?and\s+(?:the|an?|its)\s+([^\W\d_][\w'’-]*)", rest)
+            if not thing or _norm(thing.group(1)) in lex.person_all:
+                return None
         base = m.start("np")
         qspan = (base + kept[0].start(), base + kept[-1].end())
         subject = " ".join(tokens)
@@ -1101,6 +1140,53 @@ def _one_person(text: str, m: re.Match[str], name: str, priority: int, lex: _Cou
     window = text[min(qspan[0], m.start("trig")) : m.end("trig") + 40]
     return _Cand(name=name, priority=priority, qspan=qspan, tspan=m.span("trig"), kind=kind, low=1, high=1,
                  qualifier=Qualifier.EXACT, subject=subject, side=_side(lex, tokens, trig, window),
+                 negated=False, toll=False)
+
+
+_PARTITIVE_CLAUSE = re.compile(r"[^,.;:!?()\n]{1,60},")
+_TRAILING_PREPOSITIONS = frozenset(("from", "in", "at"))
+_FINITE = frozenset(("was", "were", "is", "are", "has", "have", "had"))
+_AND_OF = re.compile(r"(?<=\band)(\s+of)(?=\s)", re.IGNORECASE)
+
+
+def _people_of(text: str, m: re.Match[str], lex: _CountLexicon, lo: int, hi: int) -> _Cand | None:
+    """People joined by "and" after a noun of the act and "of": "the assassination of MNR
+    leader Hector Oqueli and of Gilda Flores" -> 2; None unless the run is two people or more
+    and names one of them (see :func:`_joined_before`), or when the act did not happen ("the
+    attempted murder of ...")."""
+    kind = lex.coord_of_kind.get(_norm(m.group("trig")))
+    if kind is None or _attempt_before(text, m.start(), lex, lo):
+        return None
+    start, limit = m.end(), min(hi, m.end() + 200)
+    # the run, read with a short bracketed form and the "of" of "and of" blanked
+    window = _AND_OF.sub(lambda g: " " * len(g.group(0)), _BRACKETED.sub(lambda b: " " * len(b.group(0)), text[start:limit]))
+    view = text[:start] + window + text[limit:]
+    stop = _JOIN_BOUNDARY.search(view, start, limit)
+    end, ends, after = (stop.start() if stop else limit), [start], ""
+    prev = ","
+    for t in _JOIN_TOKEN.finditer(view, start, end):
+        w = t.group(0).lower().rstrip(".")
+        if w in _DETERMINERS and prev not in (",", "and", "of"):
+            ends.pop()  # "the assassination of a magistrate, and withdrew their ...": a verb, not a name
+            break
+        if w not in (",", "and") and ((w in lex.one_name_ends and w not in ("of", "the"))
+                                      or w in lex.trigger_kind or w in lex.one_kind):
+            after = w
+            break
+        if w not in (",", "and"):
+            ends.append(t.start() + len(t.group(0).rstrip(".")))
+        prev = w
+    last = ends[-1] if ends else start
+    if after in _FINITE and "," in view[start:last]:
+        return None  # "after the death of Rodriguez Gacha, Escobar and Ochoa were ...": a new subject
+    joined = _joined_before(view, last, start, lex, lex.coord_of_max_words)
+    if joined is None or joined[0] < 2:
+        return None
+    n, qspan, subject = joined
+    trig = _norm(m.group("trig"))
+    return _Cand(name="run_of", priority=0, qspan=qspan, tspan=m.span("trig"), kind=kind, low=n, high=n,
+                 qualifier=Qualifier.EXACT, subject=subject,
+                 side=_side(lex, subject.split(), trig, text[m.start("trig") : qspan[1] + 40]),
                  negated=False, toll=False)
 
 
@@ -1176,6 +1262,9 @@ def find_counts(text: str, start: int = 0, end: int | None = None) -> list[Count
             if name == "obj":
                 add(_object_people(text, m, priority, lex, lo, hi))
                 continue
+            if name == "run_of":
+                add(_people_of(text, m, lex, lo, hi))
+                continue
             if name == "nominal" and _attempt_before(text, m.start(), lex, lo):
                 continue  # "the attempted murder of 2 judges"
             if name == "toll":
@@ -1223,7 +1312,14 @@ def find_counts(text: str, start: int = 0, end: int | None = None) -> list[Count
                     if not cm or _next_word(text, cm.end(), hi).lower().rstrip(".") in lex.speech_verbs:
                         break  # "killing 4 officers, a police statement said": the source, not a part
                     if lex.partitive.match(text, cm.end("qty"), hi):
-                        break  # "the murder of eight people, six of them Jesuits": 8, not 14
+                        # "the murder of eight people, six of them Jesuits": 8, not 14; a part
+                        # may follow the partitive's clause ("six Jesuits, five of whom were
+                        # Spaniards, and two women": 8)
+                        close = _PARTITIVE_CLAUSE.match(text, cm.end("qty"), hi)
+                        if close is None:
+                            break
+                        pos = close.end() - 1
+                        continue
                     child = _candidate(text, cm, "cont", 4, lex, lo, hi, parent.tspan, parent.kind)
                     if child is None:
                         break
