@@ -392,7 +392,7 @@ def _count_lexicon() -> _CountLexicon:
         *patterns,
         ("one", 6, _compile(rf"(?<![\w-])(?P<aux>{_alt(_words(one, 'auxiliaries', where))})(?:\s+{one_adverbs})?"
                             rf"\s+(?P<trig>{_alt(one_verbs)})(?![\w-])")),
-        ("one_of", 6, _compile(rf"(?<![\w-])(?P<trig>{_alt(one_nouns)})\s+of\s+(?:\d+-year-old\s+)?(?P<np>[^\W\d_][\w'’.-]*"
+        ("one_of", 6, _compile(rf"(?<![\w-])(?P<trig>{_alt(one_nouns)})(?:\s+in\s+[^\W\d_][\w'’-]*)?\s+of\s+(?:\d+-year-old\s+)?(?P<np>[^\W\d_][\w'’.-]*"
                                rf"(?:\s+[^\W\d_][\w'’.-]*){{0,4}})")),
     )
     if one_intransitive:  # "Inspector Flores died in the explosion", "he later died"
@@ -413,7 +413,7 @@ def _count_lexicon() -> _CountLexicon:
             coord_of_kind[_norm(w)] = kind
     if coord_of_kind:  # "the assassination of Hector Oqueli and Gilda Flores" (see _people_of)
         patterns = (*patterns, ("run_of", 6, _compile(
-            rf"(?<![\w-])(?P<trig>{_alt(coord_of_kind)})\s+of\s+(?=[^\W\d_])")))
+            rf"(?<![\w-])(?P<trig>{_alt(coord_of_kind)})(?:\s+in\s+[^\W\d_][\w'’-]*)?\s+of\s+(?=[^\W\d_])")))
     if coord:  # "Oqueli and Hilda Flores were abducted and killed" (intransitive: see _one_person)
         one_verbs_src = _alt(one_verbs)
         patterns = (*patterns, ("two", 6, _compile(
@@ -436,7 +436,8 @@ def _count_lexicon() -> _CountLexicon:
         rf"|(?<![\w-])(?:{_alt(_words(periods, 'with_or_without_number', where))})(?:\s+{number})?\s+{units}(?![\w-])"
     )
     trigger_cue = _compile(rf"{post_trig}|{active_trig}|{_alt(toll_kind)}|{_alt(of_nouns)}|{gap_trig}"
-                           rf"|{_alt(one_verbs + one_intransitive + one_possessed)}|{_alt(one_nouns)}")
+                           rf"|{_alt(one_verbs + one_intransitive + one_possessed)}|{_alt(one_nouns)}"
+                           + (rf"|{_alt(coord_of_kind)}" if coord_of_kind else ""))
     # "... and their two employees": a possessive may stand before the figure of a later part
     cont = _compile(rf"{_SEP}\s+(?:(?:their|his|her)\s+)?(?P<qty>{qty})(?P<subj>{subj})")
     back = _compile(rf"(?P<qty>{qty})(?P<subj>{subj}){_SEP}\s+\Z")
@@ -788,6 +789,7 @@ _SUBJECT_BEFORE = re.compile(r"([^\W\d_][\w'’.-]*)\s+\Z")
 _SUBJECT_BEFORE_CLAUSE = re.compile(r"(?<![\w'’.-])([^\W\d_][\w'’-]*),\s+[^;.:!?\n]{1,180}?,\s+\Z", re.I)
 
 
+_SUBJECT_BEFORE_WHO = re.compile(r"(?<![\w'’.-])([^\W\d_][\w'’-]*),\s+who\s+\Z", re.I)
 _JOIN_TOKEN = re.compile(r"[^\W\d_][\w'’.-]*|\d[\d,]*\d|\d|,|\S")
 _JOIN_BOUNDARY = re.compile(r"[.;:!?](?=\s)|[\n()\"“”]|--")
 _DETERMINERS = frozenset(("the", "his", "her", "their", "a", "an"))
@@ -1093,7 +1095,12 @@ def _one_person(text: str, m: re.Match[str], name: str, priority: int, lex: _Cou
                 return None
         # the word before, or before a relative clause: "Oqueli, who was kidnapped, was found dead"
         base = max(lo, m.start() - 200)
-        w = _SUBJECT_BEFORE.search(text, base, m.start()) or _SUBJECT_BEFORE_CLAUSE.search(text, base, m.start())
+        # ... or before "who" ("Luis Carlos Galan, who was killed last Friday"), unless it ends
+        # a preposition's phrase ("Castellar, mayor of Achi, who was kidnapped": Achi is a town)
+        w = _SUBJECT_BEFORE_WHO.search(text, base, m.start())
+        if w and _prev_word(text, w.start(1), lo).lower() in lex.one_prepositions:
+            return None
+        w = w or _SUBJECT_BEFORE.search(text, base, m.start()) or _SUBJECT_BEFORE_CLAUSE.search(text, base, m.start())
         if not w:
             return None
         subject = w.group(1).rstrip(".").lower()
@@ -1158,6 +1165,15 @@ def _people_of(text: str, m: re.Match[str], lex: _CountLexicon, lo: int, hi: int
     if kind is None or _attempt_before(text, m.start(), lex, lo):
         return None
     start, limit = m.end(), min(hi, m.end() + 200)
+    # a plural title before the names is theirs: "the murder of political leaders Hector Oqueli
+    # and Gilda Flores"
+    lead = [t for _, t in zip(range(3), _JOIN_TOKEN.finditer(text, start, limit))]
+    for j, t in enumerate(lead):
+        w = t.group(0).lower()
+        if w in lex.person_all and w not in lex.person_singular:
+            if all(_name_word(x.group(0).lower(), lex) for x in lead[:j]):
+                start = t.end()
+            break
     # the run, read with a short bracketed form and the "of" of "and of" blanked
     window = _AND_OF.sub(lambda g: " " * len(g.group(0)), _BRACKETED.sub(lambda b: " " * len(b.group(0)), text[start:limit]))
     view = text[:start] + window + text[limit:]
