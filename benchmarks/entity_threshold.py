@@ -7,7 +7,8 @@ chooses the thresholds, whether an act no organisation is named for takes the on
 report names most surely (``LearnedStage.share_organisation``), whether a relevant report
 no type is sure of gets an act of the likeliest type (``LearnedStage.one_act_at_least``), and
 whether an added act told in a sentence of a rule incident of a type MUC-4 leaves out recodes
-that incident (``LearnedStage.recode_other``), on MUC-4 train, where nothing
+that incident (``LearnedStage.recode_other``), and which roles' spans that join several fillers
+by "and" are split (``LearnedStage.split_roles``), on MUC-4 train, where nothing
 is scored by a model that saw it:
 
 * the entities come from taggers trained on the other four folds
@@ -47,19 +48,22 @@ METRICS = (("GTT", "gtt"), ("CEAF-REE", "ceaf_ree"), ("CEAF-RME", "ceaf_rme_phi_
 def settings() -> list[tuple[str, dict[str, float], dict[str, bool]]]:
     """(name, thresholds, other stage settings): no threshold, one for every role, and the shipped
     ones with one role's varied, all without the shared organisation, the act of the likeliest
-    type and the recoding; then the shipped thresholds with each of those added in turn (the
-    last row is the shipped stage)."""
+    type, the recoding and the split spans; then the shipped thresholds with each of those added
+    in turn (the last row is the shipped stage), and the split spans of other roles."""
     shipped = dict(LearnedStage.entity_threshold)
     out = [("none", dict.fromkeys(ROLES, 0.0))]
     out += [(f"all {t}", dict.fromkeys(ROLES, t)) for t in (0.2, 0.3, 0.4)]
     out += [(f"thresholds, PerpOrg {t}", {**shipped, "PerpOrg": t}) for t in (0.4, 0.5, 0.6)]
     out += [(f"thresholds, {role} {t}", {**shipped, role: t}) for role in ("PerpInd", "Target") for t in (0.4, 0.5)]
-    bare = {"share_organisation": False, "one_act_at_least": False, "recode_other": False}
+    bare = {"share_organisation": False, "one_act_at_least": False, "recode_other": False, "split_roles": ()}
+    recoding = {"share_organisation": True, "one_act_at_least": True, "recode_other": True, "split_roles": ()}
     return ([(name, threshold, bare) for name, threshold in out]
             + [("+ shared org", shipped, {**bare, "share_organisation": True}),
                ("+ one act", shipped, {**bare, "share_organisation": True, "one_act_at_least": True}),
-               ("shipped (+ recoding)", shipped, {"share_organisation": True, "one_act_at_least": True,
-                                                  "recode_other": True})])
+               ("+ recoding", shipped, recoding)]
+            + [(f"+ split {' '.join(roles)}", shipped, {**recoding, "split_roles": roles})
+               for roles in (("Target",), ("Target", "Victim"), ("Target", "PerpOrg"), ("Target", "Weapon"))]
+            + [("shipped (+ split)", shipped, {**recoding, "split_roles": LearnedStage.split_roles})])
 
 
 class HeldOut(LearnedStage):
@@ -123,7 +127,8 @@ def main() -> None:
         print(f"{name:<26}" + "".join(f"{f:>15.2f}" for f in scores("train", held_out))
               + "".join(f"{f:>13.2f}" for f in scores("dev", shipped)), flush=True)
     print(f"\nshipped: {LearnedStage.entity_threshold}, share_organisation={LearnedStage.share_organisation}, "
-          f"one_act_at_least={LearnedStage.one_act_at_least}, recode_other={LearnedStage.recode_other}; "
+          f"one_act_at_least={LearnedStage.one_act_at_least}, recode_other={LearnedStage.recode_other}, "
+          f"split_roles={LearnedStage.split_roles}; "
           f"train with held-out entities and document "
           f"probabilities ({args.folds} folds), dev with the shipped model; {time.perf_counter() - started:.0f} s")
 

@@ -184,3 +184,23 @@ def test_a_span_trimming_would_empty_or_that_has_no_edge_word_keeps_its_bounds(p
     (ent,) = trimmed(text, entities(text, [span]))
     kept = "bombs" if phrase == "other bombs" else phrase
     assert text[ent.first.start:ent.first.end] == kept
+
+
+def test_a_span_that_joins_several_fillers_is_split_into_one_per_filler():
+    from eventcoder.learn.assemble import split_coordinated
+
+    text = ("a bomb damaged the embassy building and to nearby structures. gunmen attacked the mayor's "
+            "house, the police station and a bank. the embassy building was closed.")
+    spans = [role("Target", "the embassy building and to nearby structures", 0.7, text=text),
+             role("Target", "the mayor's house, the police station and a bank", text=text),
+             role("Target", "the embassy building", 0.6, nth=1, text=text),
+             role("PerpInd", "gunmen", text=text)]
+    ents = split_coordinated(text, entities(text, spans), ("Target",))
+    assert [(e.role, e.key) for e in ents] == [
+        ("Target", "embassy building"), ("Target", "nearby structures"), ("PerpInd", "gunmen"),
+        ("Target", "mayors house"), ("Target", "police station"), ("Target", "bank")]
+    # the part keeps its span's probability, and the later mention of the same filler joins it
+    assert [text[s.start:s.end] for s in ents[0].spans] == ["the embassy building", "the embassy building"]
+    assert ents[0].probability == 0.7 and ents[1].probability == 0.7
+    # a role not asked for, or a span with nothing joined, stays as it is
+    assert split_coordinated(text, entities(text, spans), ("Victim",)) == entities(text, spans)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from ..lexicon import Lexicon
@@ -97,6 +98,37 @@ def trimmed(text: str, ents: list[Entity]) -> list[Entity]:
                 s, changed = dataclasses.replace(s, start=start, end=end), True
             spans.append(s)
     return entities(text, spans) if changed else ents  # nothing trimmed: the grouping stands
+
+
+_COORDINATION = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+", re.IGNORECASE)
+_PART_PREPOSITION = re.compile(r"(?:to|of|in|at|on|against|from)\s+", re.IGNORECASE)
+
+
+def split_coordinated(text: str, ents: list[Entity], roles: Collection[str]) -> list[Entity]:
+    """The entities with each span of ``roles`` that joins several fillers split at its commas
+    and "and"s ("the embassy building and nearby structures", "the mayor's house, the police
+    station and a bank": a MUC-4 key lists each as its own filler), a preposition that opens a
+    part left out ("... building and to nearby structures"), grouped again. Each part keeps the
+    span's probability."""
+    spans, changed = [], False
+    for e in ents:
+        for s in e.spans:
+            parts, start = [], s.start
+            if e.role in roles:
+                for m in _COORDINATION.finditer(text, s.start, s.end):
+                    if m.start() > start:
+                        parts.append((start, m.start()))
+                    start = m.end()
+            if not parts or start >= s.end:
+                spans.append(s)
+                continue
+            parts.append((start, s.end))
+            for a, b in parts:
+                if (m := _PART_PREPOSITION.match(text, a, b)) and m.end() < b:
+                    a = m.end()
+                spans.append(dataclasses.replace(s, start=a, end=b))
+            changed = True
+    return entities(text, spans) if changed else ents
 
 
 def fold_bracketed(text: str, ents: list[Entity]) -> list[Entity]:
