@@ -64,6 +64,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -165,6 +166,8 @@ def _bounded(phrases: Iterable[str]) -> str:
 
 
 _FLAGS = re.IGNORECASE
+# "the assassination in Tegucigalpa of ...": a place between a noun of the act and "of"
+_IN_PLACE = r"(?:\s+in\s+[^\W\d_][\w'’-]*)?"
 _SEP = r"(?:\s*,\s*and|\s*,\s*as\s+well\s+as|\s*,|\s+and|\s+as\s+well\s+as)"
 _PUNCT_OR_END = re.compile(r"\s*(?:[^\w\s]|$)")
 _WORD = re.compile(r"[\w'’.-]+")
@@ -392,7 +395,7 @@ def _count_lexicon() -> _CountLexicon:
         *patterns,
         ("one", 6, _compile(rf"(?<![\w-])(?P<aux>{_alt(_words(one, 'auxiliaries', where))})(?:\s+{one_adverbs})?"
                             rf"\s+(?P<trig>{_alt(one_verbs)})(?![\w-])")),
-        ("one_of", 6, _compile(rf"(?<![\w-])(?P<trig>{_alt(one_nouns)})(?:\s+in\s+[^\W\d_][\w'’-]*)?\s+of\s+(?:\d+-year-old\s+)?(?P<np>[^\W\d_][\w'’.-]*"
+        ("one_of", 6, _compile(rf"(?<![\w-])(?P<trig>{_alt(one_nouns)}){_IN_PLACE}\s+of\s+(?:\d+-year-old\s+)?(?P<np>[^\W\d_][\w'’.-]*"
                                rf"(?:\s+[^\W\d_][\w'’.-]*){{0,4}})")),
     )
     if one_intransitive:  # "Inspector Flores died in the explosion", "he later died"
@@ -413,7 +416,7 @@ def _count_lexicon() -> _CountLexicon:
             coord_of_kind[_norm(w)] = kind
     if coord_of_kind:  # "the assassination of Hector Oqueli and Gilda Flores" (see _people_of)
         patterns = (*patterns, ("run_of", 6, _compile(
-            rf"(?<![\w-])(?P<trig>{_alt(coord_of_kind)})(?:\s+in\s+[^\W\d_][\w'’-]*)?\s+of\s+(?=[^\W\d_])")))
+            rf"(?<![\w-])(?P<trig>{_alt(coord_of_kind)}){_IN_PLACE}\s+of\s+(?=[^\W\d_])")))
     if coord:  # "Oqueli and Hilda Flores were abducted and killed" (intransitive: see _one_person)
         one_verbs_src = _alt(one_verbs)
         patterns = (*patterns, ("two", 6, _compile(
@@ -787,9 +790,10 @@ _SUBJECT_BEFORE = re.compile(r"([^\W\d_][\w'’.-]*)\s+\Z")
 # "Castellar, mayor of Achi, who was kidnapped on 5 January, was found dead": the first word of the
 # sentence's part that a comma follows, when the rest up to the verb is set off by commas
 _SUBJECT_BEFORE_CLAUSE = re.compile(r"(?<![\w'’.-])([^\W\d_][\w'’-]*),\s+[^;.:!?\n]{1,180}?,\s+\Z", re.I)
-
-
+# ... or before "who": "Luis Carlos Galan, who was killed"
 _SUBJECT_BEFORE_WHO = re.compile(r"(?<![\w'’.-])([^\W\d_][\w'’-]*),\s+who\s+\Z", re.I)
+
+
 _JOIN_TOKEN = re.compile(r"[^\W\d_][\w'’.-]*|\d[\d,]*\d|\d|,|\S")
 _JOIN_BOUNDARY = re.compile(r"[.;:!?](?=\s)|[\n()\"“”]|--")
 _DETERMINERS = frozenset(("the", "his", "her", "their", "a", "an"))
@@ -1167,7 +1171,7 @@ def _people_of(text: str, m: re.Match[str], lex: _CountLexicon, lo: int, hi: int
     start, limit = m.end(), min(hi, m.end() + 200)
     # a plural title before the names is theirs: "the murder of political leaders Hector Oqueli
     # and Gilda Flores"
-    lead = [t for _, t in zip(range(3), _JOIN_TOKEN.finditer(text, start, limit))]
+    lead = list(itertools.islice(_JOIN_TOKEN.finditer(text, start, limit), 3))
     for j, t in enumerate(lead):
         w = t.group(0).lower()
         if w in lex.person_all and w not in lex.person_singular:
