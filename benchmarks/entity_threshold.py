@@ -8,7 +8,8 @@ report names most surely (``LearnedStage.share_organisation``), whether a releva
 no type is sure of gets an act of the likeliest type (``LearnedStage.one_act_at_least``), and
 whether an added act told in a sentence of a rule incident of a type MUC-4 leaves out recodes
 that incident (``LearnedStage.recode_other``), and which roles' spans that join several fillers
-by "and" are split (``LearnedStage.split_roles``), on MUC-4 train, where nothing
+by "and" are split (``LearnedStage.split_roles``), and how sure the classifiers must be of a
+type to add an act of it the rules missed (``LearnedStage.type_threshold``), on MUC-4 train, where nothing
 is scored by a model that saw it:
 
 * the entities come from taggers trained on the other four folds
@@ -45,24 +46,29 @@ from eventcoder.pipeline import Pipeline, PipelineConfig
 METRICS = (("GTT", "gtt"), ("CEAF-REE", "ceaf_ree"), ("CEAF-RME", "ceaf_rme_phi_subset"))
 
 
-def settings() -> list[tuple[str, dict[str, float], dict[str, bool]]]:
+def settings() -> list[tuple[str, dict[str, float], dict[str, object]]]:
     """(name, thresholds, other stage settings): no threshold, one for every role, and the shipped
     ones with one role's varied, all without the shared organisation, the act of the likeliest
     type, the recoding and the split spans; then the shipped thresholds with each of those added
-    in turn (the last row is the shipped stage), and the split spans of other roles."""
+    in turn (the last row is the shipped stage), the split spans of other roles, and the
+    threshold for adding an act of a type the rules missed (``LearnedStage.type_threshold``)."""
     shipped = dict(LearnedStage.entity_threshold)
     out = [("none", dict.fromkeys(ROLES, 0.0))]
     out += [(f"all {t}", dict.fromkeys(ROLES, t)) for t in (0.2, 0.3, 0.4)]
     out += [(f"thresholds, PerpOrg {t}", {**shipped, "PerpOrg": t}) for t in (0.4, 0.5, 0.6)]
-    out += [(f"thresholds, {role} {t}", {**shipped, role: t}) for role in ("PerpInd", "Target") for t in (0.4, 0.5)]
-    bare = {"share_organisation": False, "one_act_at_least": False, "recode_other": False, "split_roles": ()}
-    recoding = {"share_organisation": True, "one_act_at_least": True, "recode_other": True, "split_roles": ()}
+    out += [(f"thresholds, PerpInd {t}", {**shipped, "PerpInd": t}) for t in (0.3, 0.4, 0.5)]
+    out += [(f"thresholds, Target {t}", {**shipped, "Target": t}) for t in (0.4, 0.5)]
+    typed = {"type_threshold": LearnedStage.type_threshold}
+    bare = {**typed, "share_organisation": False, "one_act_at_least": False, "recode_other": False, "split_roles": ()}
+    recoding = {**typed, "share_organisation": True, "one_act_at_least": True, "recode_other": True, "split_roles": ()}
     return ([(name, threshold, bare) for name, threshold in out]
             + [("+ shared org", shipped, {**bare, "share_organisation": True}),
                ("+ one act", shipped, {**bare, "share_organisation": True, "one_act_at_least": True}),
                ("+ recoding", shipped, recoding)]
             + [(f"+ split {' '.join(roles)}", shipped, {**recoding, "split_roles": roles})
                for roles in (("Target",), ("Target", "Victim"), ("Target", "PerpOrg"), ("Target", "Weapon"))]
+            + [(f"shipped, types at {t}", shipped, {**recoding, "split_roles": LearnedStage.split_roles,
+                                                    "type_threshold": t}) for t in (0.4, 0.5)]
             + [("shipped (+ split)", shipped, {**recoding, "split_roles": LearnedStage.split_roles})])
 
 
@@ -128,7 +134,7 @@ def main() -> None:
               + "".join(f"{f:>13.2f}" for f in scores("dev", shipped)), flush=True)
     print(f"\nshipped: {LearnedStage.entity_threshold}, share_organisation={LearnedStage.share_organisation}, "
           f"one_act_at_least={LearnedStage.one_act_at_least}, recode_other={LearnedStage.recode_other}, "
-          f"split_roles={LearnedStage.split_roles}; "
+          f"split_roles={LearnedStage.split_roles}, type_threshold={LearnedStage.type_threshold}; "
           f"train with held-out entities and document "
           f"probabilities ({args.folds} folds), dev with the shipped model; {time.perf_counter() - started:.0f} s")
 

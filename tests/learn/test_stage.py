@@ -396,3 +396,35 @@ def test_a_figure_the_added_acts_sentence_tells_goes_to_it_unless_the_sentence_n
     moved = give and text is MURDER
     assert bombing.fatalities == (None if moved else alone.fatalities)
     assert attack.fatalities == (alone.fatalities if moved else None)
+
+
+LATER = ("lima, 12 mar 90 (efe) -- [text] alleged shining path members attacked a family in santa maria "
+         "del valle today. four members of the family {how}. after that, the terrorists used explosives "
+         "against the town hall.")
+
+
+@pytest.mark.parametrize("give", [True, False])
+@pytest.mark.parametrize("how", ["were murdered", "were killed by the bomb"], ids=["murder", "bomb"])
+def test_a_figure_a_later_sentence_tells_of_the_added_acts_type_only_goes_to_it(stage_with, how, give):
+    # the figure is not in the added attack's own sentence but in the next one, which tells a
+    # murder and no bombing: the bombing the rules gave it to gives it up; a sentence that names
+    # the bomb keeps it with the bombing
+    from eventcoder.normalize.counts import find_counts, incident_figures
+    from eventcoder.records import Incident
+
+    text = LATER.format(how=how)
+    doc = Document(text=text, doc_id="fig-2", published=dt.date(1990, 3, 12), source="muc4")
+    killed = incident_figures(find_counts(text, 0, len(text)))[0]
+    assert killed is not None and killed.low == 4
+    start = text.index("after that")
+    holder = Incident(doc_id="fig-2", event_type="explosions_remote_violence", sub_event_type="remote_explosive",
+                      evidence=((start, len(text)),), fatalities=killed)
+    stage = stage_with(relevant=True, attack=True)
+    stage.recode_other = False
+    stage.give_figures = give
+    bombing, attack = stage.apply(doc, [holder])
+    assert (bombing.sub_event_type, attack.sub_event_type) == ("remote_explosive", "attack")
+    assert attack.evidence[0][1] <= text.index("four")  # the attack's own sentence is the first
+    moved = give and how == "were murdered"
+    assert bombing.fatalities == (None if moved else killed)
+    assert attack.fatalities == (killed if moved else None)
