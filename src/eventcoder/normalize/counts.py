@@ -166,8 +166,10 @@ def _bounded(phrases: Iterable[str]) -> str:
 
 
 _FLAGS = re.IGNORECASE
-# "the assassination in Tegucigalpa of ...": a place between a noun of the act and "of"
-_IN_PLACE = r"(?:\s+in\s+[^\W\d_][\w'’-]*)?"
+# "the assassination in Tegucigalpa of ...", "the murder on 15 September of ...": a place, a day
+# or both between a noun of the act and "of"
+_IN_PLACE = (r"(?:\s+in\s+[^\W\d_][\w'’-]*)?"
+             r"(?:\s+on\s+(?:\d{1,2}\s+[^\W\d_]+|[^\W\d_]+\.?\s+\d{1,2}(?!\d)|(?:mon|tues|wednes|thurs|fri|satur|sun)day))?")
 _SEP = r"(?:\s*,\s*and|\s*,\s*as\s+well\s+as|\s*,|\s+and|\s+as\s+well\s+as)"
 _PUNCT_OR_END = re.compile(r"\s*(?:[^\w\s]|$)")
 _WORD = re.compile(r"[\w'’.-]+")
@@ -1069,7 +1071,8 @@ def _object_people(text: str, m: re.Match[str], priority: int, lex: _CountLexico
                  negated=False, toll=False)
 
 
-def _one_person(text: str, m: re.Match[str], name: str, priority: int, lex: _CountLexicon, lo: int) -> _Cand | None:
+def _one_person(text: str, m: re.Match[str], name: str, priority: int, lex: _CountLexicon, lo: int,
+                hi: int) -> _Cand | None:
     """One person: "<name> was murdered" (the evidence is the word before the auxiliary, the
     trigger the verb) or "the murder of <name>" (the name's words, then the noun); None when the
     subject is not one person or the act did not happen ("the attempted murder of")."""
@@ -1138,14 +1141,19 @@ def _one_person(text: str, m: re.Match[str], name: str, priority: int, lex: _Cou
                 or any(t in lex.vague or t in lex.qualifier_of or t in lex.stop_words for t in tokens[:1])):
             return None
         # the name is followed by "and": more than one victim (counted by _people_of when the
-        # run says how many), unless a thing follows ("the murder of Letelier and the bombing of")
+        # run says how many), unless a thing follows ("the murder of Letelier and the bombing of"),
+        # a verb ("the murder of Edgar Chacon and has stressed") or a pronoun ("... and all those
+        # involved")
         rest = m.group("np")[kept[-1].end():] + text[m.end() : m.end() + 40]
-        if re.match(r"\s*(?:,\s*)?and\b", rest):
-            thing = re.match(r"\s*(?:,\s*)?and\s+(?:the|an?|its)\s+([^\W\d_][\w'’-]*)", rest)
-            if not thing or _norm(thing.group(1)) in lex.person_all:
-                return None
         base = m.start("np")
         qspan = (base + kept[0].start(), base + kept[-1].end())
+        if re.match(r"\s*(?:,\s*)?and\b", rest):
+            thing = re.match(r"\s*(?:,\s*)?and\s+(?:the|an?|its)\s+([^\W\d_][\w'’-]*)", rest)
+            titled = _titled_after_and(text, qspan[1], lex, hi) if all(t in lex.person_singular for t in tokens) else None
+            if titled is not None:  # "the assassination of senator and presidential candidate Luis Galan"
+                qspan = (qspan[0], titled)
+            elif not (thing and _norm(thing.group(1)) not in lex.person_all) and not _AND_NO_PERSON.match(rest):
+                return None
         subject = " ".join(tokens)
     tokens = subject.split()
     window = text[min(qspan[0], m.start("trig")) : m.end("trig") + 40]
@@ -1154,6 +1162,33 @@ def _one_person(text: str, m: re.Match[str], name: str, priority: int, lex: _Cou
                  negated=False, toll=False)
 
 
+_AND_WORDS = re.compile(r"\s+and((?:\s+[^\W\d_][\w'’.-]*){2,8})", re.IGNORECASE)
+
+
+def _titled_after_and(text: str, at: int, lex: _CountLexicon, hi: int) -> int | None:
+    """Where the name ends when a bare title is joined by "and" to another title and a name
+    ("senator and liberal party presidential candidate Luis Galan": one person, whose name ends
+    at the returned offset), else None."""
+    j = _AND_WORDS.match(text, at, min(hi, at + 120))
+    if not j:
+        return None
+    words = list(re.finditer(r"[^\W\d_][\w'’.-]*", j.group(1)))
+    low = [w.group(0).rstrip(".").lower() for w in words]
+    title = next((i for i, w in enumerate(low[:4]) if w in lex.person_all), None)
+    if title is None or low[title] not in lex.person_singular or not all(_name_word(w, lex) for w in low[:title]):
+        return None
+    end = None
+    for t, w in zip(words[title + 1 :], low[title + 1 :]):
+        if w in lex.one_name_ends or w in lex.person_all or not _name_word(w, lex):
+            break
+        end = j.start(1) + t.start() + len(t.group(0).rstrip("."))
+    return end
+
+
+# "and" then a verb or a pronoun: the clause goes on without naming another person
+_AND_NO_PERSON = re.compile(r"\s*(?:,\s*)?and\s+(?:(?:was|were|is|are|has|have|had|will|would|could|should|must|may)\s"
+                            r"|(?:all\s+)?(?:those|these|it|that|this)\b(?!\s+(?:two|three|four|five|six|seven|eight|nine|ten|\d)))",
+                            re.IGNORECASE)
 _PARTITIVE_CLAUSE = re.compile(r"[^,.;:!?()\n]{1,60},")
 _TRAILING_PREPOSITIONS = frozenset(("from", "in", "at"))
 _FINITE = frozenset(("was", "were", "is", "are", "has", "have", "had"))
@@ -1277,7 +1312,7 @@ def find_counts(text: str, start: int = 0, end: int | None = None) -> list[Count
     for name, priority, pattern in lex.patterns:
         for m in _search_all(pattern, text, lo, hi):
             if name in ("one", "one_of", "one_pos", "two"):
-                add(_one_person(text, m, name, priority, lex, lo))
+                add(_one_person(text, m, name, priority, lex, lo, hi))
                 continue
             if name == "obj":
                 add(_object_people(text, m, priority, lex, lo, hi))
