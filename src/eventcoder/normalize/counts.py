@@ -359,9 +359,13 @@ def _count_lexicon() -> _CountLexicon:
 
     patterns = (
         # "five passengers travelling on the bus to Usulutan were injured": a participle's phrase
-        # may stand between the subject and a passive (see _post_valid)
+        # may stand between the subject and a passive, and so may a relative clause ("two guards
+        # who were on duty were killed"; see _post_valid)
         ("post", 0, _compile(rf"(?P<qty>{qty})(?P<subj>{subj})(?P<paren>{paren})"
-                             rf"(?P<ing>\s+[^\W\d_]{{2,}}ing\s[^.;:!?,()\n]{{1,60}}?)?(?P<aux>{aux})\s+(?P<trig>{post_trig})(?![\w-])")),
+                             rf"(?P<ing>\s+[^\W\d_]{{2,}}ing\s[^.;:!?,()\n]{{1,60}}?)?"
+                             rf"(?P<rel>\s+(?:who|that)(?:\s+(?!(?:{_alt(trigger_kind)}|and|or)(?![\w-]))[^\s.;:!?,()]+){{1,10}}?"
+                             rf"(?=\s+(?:were|was|are|is|have|has|had)\s))?"
+                             rf"(?P<aux>{aux})\s+(?P<trig>{post_trig})(?![\w-])")),
         ("toll", 0, _compile(rf"(?<![\w-])(?P<trig>{_alt(toll_kind)}){toll_gap}(?:\s+{_bounded(toll_fillers)})*\s+(?P<qty>{qty_numeric})(?P<subj>{subj})")),
         ("active", 1, _compile(rf"(?<![\w-])(?P<trig>{active_trig})(?:\s+(?P<fill>{fill}))?\s+(?P<qty>{qty})(?P<subj>{subj})")),
         ("nominal", 1, _compile(rf"(?<![\w-])(?P<trig>{_alt(of_nouns)})\s+of(?:\s+(?P<fill>{fill}))?\s+(?P<qty>{qty})(?P<subj>{subj})")),
@@ -1266,6 +1270,8 @@ def _person_before_preposition(text: str, i: int, lex: _CountLexicon, lo: int) -
 def _post_valid(text: str, m: re.Match[str], lex: _CountLexicon, hi: int) -> tuple[bool, int]:
     """Whether a post-trigger match counts, and its priority (0 with an auxiliary, else 2)."""
     aux = {t.lower() for t in m.group("aux").split()}
+    if m.group("rel"):  # only before a real passive (the clause names no act: see the pattern)
+        return bool(aux & lex.passive_markers), 0
     if m.group("ing"):  # only before a real passive, and never a figure's own verb ("killing 3 ...")
         words = {t.lower() for t in _WORD.findall(m.group("ing"))}
         ok = bool(aux & lex.passive_markers) and words.isdisjoint(lex.trigger_kind) and words.isdisjoint(lex.passive_markers)
