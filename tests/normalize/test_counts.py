@@ -286,6 +286,22 @@ def test_an_approximate_part_keeps_the_parts_apart() -> None:
     assert merged is not None and (merged.low, merged.qualifier) == (30, Qualifier.APPROXIMATELY)
 
 
+@pytest.mark.parametrize(("text", "low"), [
+    ("The minister was assassinated in an attack in which two members of his escort were also killed.", 3),
+    ("The judge was murdered in an attack in which his bodyguard and driver were also killed.", 3),
+    ("Seven soldiers died in the ambush. Three civilians were also killed.", 10),
+    ("The mayor was killed. His driver was also killed.", 2),
+    # a figure said to be besides others adds to them only when it comes after them
+    ("Three civilians were also killed. Seven soldiers died in the ambush.", 7),
+])
+def test_people_also_killed_are_added_to_those_counted_before(text: str, low: int) -> None:
+    got = find_counts(text)
+    assert any(m.besides for m in got)
+    merged = merge_counts(got, "killed")
+    assert merged is not None and (merged.low, merged.qualifier) == (low, Qualifier.EXACT)
+    assert set(merged.spans) == {s for m in got for s in m.count.spans}
+
+
 _qual = st.sampled_from(list(Qualifier))
 _count = st.builds(
     lambda lo, width, q, s: Count(lo, None if lo is None or width is None else lo + width, q, ((s, s + 2), (s + 3, s + 9))),

@@ -109,6 +109,9 @@ class CountMention:
     negated: bool  # "no one was killed" -> low = high = 0
     toll: bool = False
     aggregate: bool = False  # a total over a period ("in the last two weeks"), not one act's figure
+    # people besides those the report counted before ("two of his bodyguards were also killed"):
+    # merge_counts adds them to the figure it chooses
+    besides: bool = False
 
 
 # ------------------------------------------------------------------------------------------
@@ -313,8 +316,9 @@ def _count_lexicon() -> _CountLexicon:
     )
     stop_alt = _alt(subject_stops)
     sw = rf"(?!{stop_alt}(?![\w'’-]))(?:(?:[a-z]\.){{2,}}|(?:\d+-)?[^\W\d_][\w'’]*(?:-[\w'’]+)*)"
-    # up to six words, and an acronym in brackets: "two leaders of the patriotic union (UP)"
-    subj = rf"(?:\s+{sw}){{0,6}}(?:\s+\([^\W_][\w.-]{{0,11}}\))?"
+    # up to six words, and an acronym in brackets: "two leaders of the patriotic union (UP)"; a
+    # possessive only after "of" ("two members of his escort", "two of her bodyguards")
+    subj = rf"(?:\s+(?:of\s+(?:his|her|their|its)(?=\s)|{sw})){{0,6}}(?:\s+\([^\W_][\w.-]{{0,11}}\))?"
 
     # ---- quantities
     w = rf"(?:{_alt(number_words + scales)})\b"
@@ -443,6 +447,9 @@ def _count_lexicon() -> _CountLexicon:
     aggregate = _compile(
         rf"(?<![\w-])(?:{_alt(_words(periods, 'with_number', where))})\s+{number}\s+{units}(?![\w-])"
         rf"|(?<![\w-])(?:{_alt(_words(periods, 'with_or_without_number', where))})(?:\s+{number})?\s+{units}(?![\w-])"
+        rf"|(?<![\w-])since\s+(?:(?:early|late|mid)\s+)?(?:1[89]|20)\d\d(?![\w-])"
+        + (rf"|(?<![\w-])since\s+(?:the\s+)?(?:[^\W\d_][\w'’-]*\s+){{1,4}}?(?:was\s+|were\s+)?"
+           rf"(?:{_alt(_words(periods, 'since_events', where))})(?![\w-])" if periods.get("since_events") else "")
     )
     trigger_cue = _compile(rf"{post_trig}|{active_trig}|{_alt(toll_kind)}|{_alt(of_nouns)}|{gap_trig}"
                            rf"|{_alt(one_verbs + one_intransitive + one_possessed)}|{_alt(one_nouns)}"
@@ -627,6 +634,7 @@ class _Cand:
     toll: bool
     parent: int | None = None  # index of the candidate whose trigger this one borrows
     index: int = 0
+    besides: bool = False  # "... were also killed" (CountMention.besides)
 
 
 def _clean_subject(raw: str) -> str:
@@ -764,6 +772,7 @@ def _candidate(
         side=_side(lex, tokens, trig, window, m.groupdict().get("paren") or ""),
         negated=negated,
         toll=name == "toll",
+        besides=name == "post" and "also" in _norm(m.groupdict().get("aux") or "").split(),
     )
 
 
@@ -1318,7 +1327,10 @@ def find_counts(text: str, start: int = 0, end: int | None = None) -> list[Count
     for name, priority, pattern in lex.patterns:
         for m in _search_all(pattern, text, lo, hi):
             if name in ("one", "one_of", "one_pos", "two"):
-                add(_one_person(text, m, name, priority, lex, lo, hi))
+                c = add(_one_person(text, m, name, priority, lex, lo, hi))
+                if c is not None and m.groupdict().get("aux") is not None and "also" in _norm(
+                        text[m.start("aux") : m.start("trig")]).split():
+                    c.besides = True  # "his bodyguard and driver were also killed"
                 continue
             if name == "obj":
                 add(_object_people(text, m, priority, lex, lo, hi))
@@ -1413,6 +1425,7 @@ def find_counts(text: str, start: int = 0, end: int | None = None) -> list[Count
                 negated=c.negated,
                 toll=c.toll,
                 aggregate=_aggregate(text, c, lex, lo, hi),
+                besides=c.besides or (c.parent is not None and cands[c.parent].besides),
             )
         )
     return out
@@ -1466,7 +1479,7 @@ def _sum_parts(pool: list[CountMention]) -> list[CountMention]:
         high = low if qualifier == Qualifier.EXACT else None
         spans = tuple(sorted({s for p in parts for s in p.count.spans}))
         subject = ", ".join(p.subject for p in parts if p.subject)
-        out.append(CountMention(m.kind, Count(low, high, qualifier, spans), m.side, subject, False))
+        out.append(CountMention(m.kind, Count(low, high, qualifier, spans), m.side, subject, False, besides=m.besides))
     return out
 
 
@@ -1478,7 +1491,9 @@ def merge_counts(mentions: list[CountMention], kind: str, side: str | None = "ta
     parts of ONE coordinated figure are added, since they count different people: "killing 3
     soldiers, 2 policemen and a civilian" and "4 soldiers and 3 civilians were killed" are
     one figure each (6 and 7), written in parts that share one trigger word (see
-    :func:`_sum_parts` for the qualifier of a sum). Then:
+    :func:`_sum_parts` for the qualifier of a sum); and a figure the report says counts others
+    besides ("two of his bodyguards were also killed": ``besides``) is added to the figure
+    chosen from the rest, when it comes after that figure in the text. Then:
 
     1. If any mention is a running toll ("the death toll rose to 12"), the toll written last
        in the text wins.
@@ -1491,33 +1506,49 @@ def merge_counts(mentions: list[CountMention], kind: str, side: str | None = "ta
     considered (sorted, without repeats) as its evidence. None when there is no mention.
     """
     pool = _sum_parts([m for m in mentions if m.kind == kind and (side is None or m.side == side)])
+    more = [m for m in pool if m.besides and not m.negated and not m.toll]
+    rest = [m for m in pool if m not in more]
+    if more and rest:
+        # "the minister was killed ... two of his bodyguards were also killed": 1 + 2
+        first, extra = _choose(rest), _choose(more)
+        qualifier = _SUM_QUALIFIER.get(frozenset((first.qualifier, extra.qualifier)))
+        if (qualifier is not None and first.low is not None and extra.low is not None
+                and first.spans and extra.spans and first.spans[0] < extra.spans[0]):
+            low = first.low + extra.low
+            spans = tuple(sorted({s for m in pool for s in m.count.spans}))
+            return Count(low, low if qualifier == Qualifier.EXACT else None, qualifier, spans)
     if not pool:
         return None
+    best = _choose(pool)
+    spans = tuple(sorted({s for m in pool for s in m.count.spans}))
+    return Count(best.low, best.high, best.qualifier, spans)
+
+
+def _choose(pool: list[CountMention]) -> Count:
+    """The figure :func:`merge_counts` keeps of ``pool`` (rules 1 and 2 there)."""
     tolls = [m for m in pool if m.toll]
     if tolls:
-        best = max(tolls, key=lambda m: min(m.count.spans, default=(-1, -1)))
-    else:
+        return max(tolls, key=lambda m: min(m.count.spans, default=(-1, -1))).count
 
-        def key(item: tuple[int, CountMention]) -> tuple[Any, ...]:
-            i, m = item
-            c = m.count
-            return (
-                c.low is not None,
-                c.low if c.low is not None else -1,
-                _QUAL_RANK.get(c.qualifier, 0),
-                c.high is not None,
-                c.high if c.high is not None else -1,
-                -i,
-            )
+    def key(item: tuple[int, CountMention]) -> tuple[Any, ...]:
+        i, m = item
+        c = m.count
+        return (
+            c.low is not None,
+            c.low if c.low is not None else -1,
+            _QUAL_RANK.get(c.qualifier, 0),
+            c.high is not None,
+            c.high if c.high is not None else -1,
+            -i,
+        )
 
-        best = max(enumerate(pool), key=key)[1]
-    spans = tuple(sorted({s for m in pool for s in m.count.spans}))
-    return Count(best.count.low, best.count.high, best.count.qualifier, spans)
+    return max(enumerate(pool), key=key)[1].count
 
 
 def incident_figures(mentions: list[CountMention]) -> tuple[Count | None, Count | None, Count | None]:
     """(killed, injured, killed_or_injured) of ONE incident from the mentions in its sentences,
-    merged with :func:`merge_counts` (never summed). The targets' figures count, and those said
+    merged with :func:`merge_counts` (never summed, but for the parts of one figure and those
+    "also" killed). The targets' figures count, and those said
     to cover both sides ("14 fighters dead on both sides"), never the attackers' own dead alone.
     Zeros carry over between kinds: "there were no casualties" says nobody was killed and
     nobody was injured, and "no one was hurt" with no death mentioned says nobody was killed
