@@ -192,6 +192,19 @@ def test_who_reports_an_attack_is_not_its_target(rules):
         rules, "KIRKUK, 3 May 2017 - Gunmen attacked a police station in Kirkuk on Wednesday, killing 2 policemen, residents said.")
 
 
+def test_who_the_report_cites_is_not_a_target(rules):
+    # "reported by the national police" and "according to the army" name a source: the murder
+    # of a judge stays an attack, not a clash with the police
+    for source in ("it was reported today by the national police", "according to the army"):
+        text = f"MEDELLIN, 3 May 2017 - Judge Carlos Uribe was assassinated at noon today in Medellin, {source}."
+        (inc,) = rules.process(Document(text=text, doc_id="t", published=dt.date(2017, 5, 3))).incidents
+        assert inc.sub_event_type == "attack"
+        assert not any(t.category in ("police_security", "military") for t in inc.targets), inc.targets
+    # ...but the police attacked in a sentence that names a source elsewhere are the target
+    assert ("police station", "police_security") in _rule_targets(
+        rules, "MEDELLIN, 3 May 2017 - Gunmen attacked a police station in Medellin, according to the army.")
+
+
 def test_a_target_named_again_by_its_last_word_is_one_target(rules):
     (inc,) = rule_incidents(rules, "wire-mogadishu-checkpoint")
     assert [(t.text, t.category) for t in inc.targets] == [("police checkpoint", "police_security"),

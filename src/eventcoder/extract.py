@@ -87,6 +87,10 @@ _HEADED_FOR = re.compile(r"\b(?:towards?|into|against|targeting)\s+(?:[\w'’-]+
 _SPEAKER_AFTER = re.compile(
     r"\s+(?:and\s+(?:[\w-]+\s+){0,2}(?:sources?|officials?)|(?:at|of|from)\s+[^,.;:()]{0,35}?)"
     r"\s+(?:said|says|told|reported|announced|added)\b", re.IGNORECASE)
+# a source named before it: "it was reported today by the national police", "according to the army"
+_REPORTED_BY = re.compile(
+    r"\b(?:according\s+to|(?:reported|announced|confirmed|stated|said|disclosed|denied|released|issued)"
+    r"(?:\s+[\w'’-]+){0,2}?\s+by)\s+(?:the\s+)?\Z", re.IGNORECASE)
 _OWNED_BY = re.compile(r"\s+(?:of|held by|belonging to)\s+(?:the\s+)?", re.IGNORECASE)
 _SPEAKER = re.compile(r"^[\w'’-]*\s*(?:spokes(?:man|woman|person)|sources?|officials?|statement|said|says|told|added|reported|announced|according)\b", re.I)
 _STOPWORDS = {"the", "a", "an", "this", "that", "which", "order", "addition", "response", "front", "favor", "spite", "charge"}
@@ -489,6 +493,8 @@ class RuleExtractor:
                     continue  # "destroying a tank": an armed force's equipment is materiel, not a target
                 if _speaks(text, hit.end) or _SPEAKER_AFTER.match(text, hit.end):
                     continue  # "police said", "police and medical sources said", "officials of the company said"
+                if _REPORTED_BY.search(text, max(an.sentence.start, hit.start - 60), hit.start):
+                    continue  # "it was reported today by the national police", "according to the army"
                 after = text[hit.end : hit.end + 20]
                 if (hit.end <= first_trigger and not re.match(r"\s+(?:were|was|had been|have been)\b", after)
                         and not _HEADED_FOR.search(text[max(an.sentence.start, hit.start - 40):hit.start])):
