@@ -291,6 +291,8 @@ def test_an_approximate_part_keeps_the_parts_apart() -> None:
     ("The judge was murdered in an attack in which his bodyguard and driver were also killed.", 3),
     ("Seven soldiers died in the ambush. Three civilians were also killed.", 10),
     ("The mayor was killed. His driver was also killed.", 2),
+    ("The union leader died in hospital after the bomb, which left 7 other people dead.", 8),
+    ("The mayor was killed on Monday. Another soldier died in hospital.", 2),
     # a figure said to be besides others adds to them only when it comes after them
     ("Three civilians were also killed. Seven soldiers died in the ambush.", 7),
 ])
@@ -300,6 +302,13 @@ def test_people_also_killed_are_added_to_those_counted_before(text: str, low: in
     merged = merge_counts(got, "killed")
     assert merged is not None and (merged.low, merged.qualifier) == (low, Qualifier.EXACT)
     assert set(merged.spans) == {s for m in got for s in m.count.spans}
+
+
+def test_the_other_one_of_those_counted_is_no_more() -> None:
+    got = find_counts("Two people were killed in the blast. The other person killed was a driver.")
+    assert not any(m.besides for m in got)
+    merged = merge_counts(got, "killed")
+    assert merged is not None and merged.low == 2
 
 
 _qual = st.sampled_from(list(Qualifier))

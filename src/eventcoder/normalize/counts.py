@@ -772,7 +772,11 @@ def _candidate(
         side=_side(lex, tokens, trig, window, m.groupdict().get("paren") or ""),
         negated=negated,
         toll=name == "toll",
-        besides=name == "post" and "also" in _norm(m.groupdict().get("aux") or "").split(),
+        # "two of his bodyguards were also killed", "which left 7 other people dead", "another
+        # soldier died": people besides those counted before ("the other person killed" is one
+        # of them)
+        besides=(name == "post" and "also" in _norm(m.groupdict().get("aux") or "").split())
+        or qtext == "another" or (bool(tokens) and tokens[0] in ("other", "others") and qtext not in _DETERMINERS),
     )
 
 
