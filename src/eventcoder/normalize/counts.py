@@ -775,9 +775,17 @@ def _candidate(
         # "two of his bodyguards were also killed", "which left 7 other people dead", "another
         # soldier died": people besides those counted before ("the other person killed" is one
         # of them)
-        besides=(name == "post" and "also" in _norm(m.groupdict().get("aux") or "").split())
-        or qtext == "another" or (bool(tokens) and tokens[0] in ("other", "others") and qtext not in _DETERMINERS),
+        besides=(name == "post" and _says_also(text, m)) or qtext == "another"
+        or (bool(tokens) and tokens[0] in ("other", "others") and qtext not in _DETERMINERS),
     )
+
+
+def _says_also(text: str, m: re.Match[str]) -> bool:
+    """Whether "also" stands between the auxiliary and the trigger of a passive ("were also
+    killed"): the people counted are besides those counted before."""
+    if m.groupdict().get("aux") is None or m.groupdict().get("trig") is None:
+        return False
+    return "also" in _norm(text[m.start("aux") : m.start("trig")]).split()
 
 
 _CLAUSE_END = re.compile(r"[.;:!?\n]|,\s+(?:and|but|while|whereas)\b")
@@ -1332,8 +1340,7 @@ def find_counts(text: str, start: int = 0, end: int | None = None) -> list[Count
         for m in _search_all(pattern, text, lo, hi):
             if name in ("one", "one_of", "one_pos", "two"):
                 c = add(_one_person(text, m, name, priority, lex, lo, hi))
-                if c is not None and m.groupdict().get("aux") is not None and "also" in _norm(
-                        text[m.start("aux") : m.start("trig")]).split():
+                if c is not None and _says_also(text, m):
                     c.besides = True  # "his bodyguard and driver were also killed"
                 continue
             if name == "obj":
@@ -1510,6 +1517,9 @@ def merge_counts(mentions: list[CountMention], kind: str, side: str | None = "ta
     considered (sorted, without repeats) as its evidence. None when there is no mention.
     """
     pool = _sum_parts([m for m in mentions if m.kind == kind and (side is None or m.side == side)])
+    if not pool:
+        return None
+    spans = tuple(sorted({s for m in pool for s in m.count.spans}))
     more = [m for m in pool if m.besides and not m.negated and not m.toll]
     rest = [m for m in pool if m not in more]
     if more and rest:
@@ -1519,12 +1529,8 @@ def merge_counts(mentions: list[CountMention], kind: str, side: str | None = "ta
         if (qualifier is not None and first.low is not None and extra.low is not None
                 and first.spans and extra.spans and first.spans[0] < extra.spans[0]):
             low = first.low + extra.low
-            spans = tuple(sorted({s for m in pool for s in m.count.spans}))
             return Count(low, low if qualifier == Qualifier.EXACT else None, qualifier, spans)
-    if not pool:
-        return None
     best = _choose(pool)
-    spans = tuple(sorted({s for m in pool for s in m.count.spans}))
     return Count(best.low, best.high, best.qualifier, spans)
 
 
