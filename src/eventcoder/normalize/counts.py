@@ -440,7 +440,12 @@ def _count_lexicon() -> _CountLexicon:
             obj_kind[_norm(w)] = kind
     if obj_kind:  # "murdered university student Mario Flores"
         patterns = (*patterns, ("obj", 6, _compile(
-            rf"(?<![\w-])(?P<trig>{_alt(obj_kind)})\s+(?P<np>[^\W\d_][\w'’.-]*(?:\s+[^\W\d_][\w'’.-]*){{0,3}})")))
+            rf"(?<![\w-])(?P<trig>{_alt(obj_kind)})\s+(?P<np>[^\W\d_][\w'’.-]*(?:\s+[^\W\d_][\w'’.-]*){{0,3}})")),
+            # "seized the mayor and shot him dead", "they killed her": one person, a pronoun
+            ("pronoun", 6, _compile(
+                rf"(?<![\w-])(?P<trig>{_alt(obj_kind)})\s+(?P<qty>him|her)"
+                rf"(?=\s*(?:[.,;:!?)]|$)|\s+(?:in|at|on|near|outside|inside|with|and|as|while|when|after|before|from|"
+                rf"during|because|for|last|this|today|yesterday)(?![\w-]))")))
     periods = _section(data, "aggregate_periods", where)
     units = _alt(_words(periods, "units", where))
     number = rf"(?:{num}|few|several|a\s+few|couple\s+of|a\s+couple\s+of)"
@@ -1096,6 +1101,20 @@ def _object_people(text: str, m: re.Match[str], priority: int, lex: _CountLexico
                  negated=False, toll=False)
 
 
+def _pronoun_object(text: str, m: re.Match[str], priority: int, lex: _CountLexicon, lo: int) -> _Cand | None:
+    """One person as a pronoun after an active verb ("they killed her"); None when the act was
+    only attempted or the verb is a passive's ("he was shot him" is no English)."""
+    trig = _norm(m.group("trig"))
+    kind = lex.obj_kind.get(trig)
+    if kind is None or _attempt_before(text, m.start(), lex, lo):
+        return None
+    if _prev_word(text, m.start(), lo).lower() in lex.passive_markers:
+        return None
+    return _Cand(name="obj", priority=priority, qspan=m.span("qty"), tspan=m.span("trig"), kind=kind, low=1, high=1,
+                 qualifier=Qualifier.EXACT, subject=m.group("qty").lower(),
+                 side=_side(lex, [], trig, text[m.start("trig") : m.end("qty") + 40]), negated=False, toll=False)
+
+
 def _one_person(text: str, m: re.Match[str], name: str, priority: int, lex: _CountLexicon, lo: int,
                 hi: int) -> _Cand | None:
     """One person: "<name> was murdered" (the evidence is the word before the auxiliary, the
@@ -1345,6 +1364,9 @@ def find_counts(text: str, start: int = 0, end: int | None = None) -> list[Count
                 continue
             if name == "obj":
                 add(_object_people(text, m, priority, lex, lo, hi))
+                continue
+            if name == "pronoun":
+                add(_pronoun_object(text, m, priority, lex, lo))
                 continue
             if name == "run_of":
                 add(_people_of(text, m, lex, lo, hi))
