@@ -212,7 +212,9 @@ class LearnedStage:
         the ``recodable`` incidents (used up here) tells it in the sentence that names the act,
         that incident is recoded; otherwise a new one is dated and placed like the nearest rule
         incident."""
-        evidence = self._trigger_sentence(doc.text, muc_type)
+        told = self._told(doc.text)
+        evidence = next((span for span, types in told if muc_type in types),
+                        told[0][0] if told else (0, len(doc.text)))  # the first sentence that names it, or the lead
         for i in recodable:
             if any(spans_overlap(evidence, ev) for ev in out[i].evidence):
                 recodable.remove(i)
@@ -220,28 +222,30 @@ class LearnedStage:
                                              event_type=self.lexicon.group.get(code) or out[i].event_type)
                 return i
         near = _nearest(out, range(len(out)), [], evidence[0]) if out else None
-        given = self._give_figures(doc.text, out, muc_type) if self.give_figures else {}
+        given = self._give_figures(out, told, muc_type) if self.give_figures else {}
         held = {sp for inc in out for c in (inc.fatalities, inc.injuries, inc.killed_or_injured) if c for sp in c.spans}
         out.append(self._new(doc, code, evidence, out[near] if near is not None else None, held, given))
         return len(out) - 1
 
-    def _give_figures(self, text: str, out: list[Incident], muc_type: str) -> dict[str, Count]:
+    def _told(self, text: str) -> list[tuple[tuple[int, int], set[str | None]]]:
+        """Each sentence's span and the MUC-4 types its trigger words name (None for a trigger
+        of a type MUC-4 leaves out)."""
+        return [(s.span, {self.lexicon.muc4.get(h.code) for h in self.lexicon.triggers.find(text, s.start, s.end)})
+                for s in segment(text)]
+
+    def _give_figures(self, out: list[Incident], told: list[tuple[tuple[int, int], set[str | None]]],
+                      muc_type: str) -> dict[str, Count]:
         """Take from the incidents of another MUC-4 type the figures they hold only by a sentence
-        that tells an act of ``muc_type`` (a trigger) and none of theirs, and return them by field
-        (the first of each); the added act of ``muc_type`` reads them."""
-        sentences = segment(text)
-        starts = [s.start for s in sentences]
-        told: dict[int, set[str | None]] = {}
+        that tells an act of ``muc_type`` (``told``: see :meth:`_told`) and none of theirs, and
+        return them by field (the first of each); the added act of ``muc_type`` reads them."""
+        starts = [span[0] for span, _ in told]
 
         def tells(span: tuple[int, int]) -> set[str | None] | None:
             """The MUC-4 types the sentence holding ``span`` tells, or None when it spans two."""
             k = bisect.bisect_right(starts, span[0]) - 1
-            if k < 0 or span[1] > sentences[k].end:
+            if k < 0 or span[1] > told[k][0][1]:
                 return None
-            if k not in told:
-                a, b = sentences[k].span
-                told[k] = {self.lexicon.muc4.get(h.code) for h in self.lexicon.triggers.find(text, a, b)}
-            return told[k]
+            return told[k][1]
 
         given: dict[str, Count] = {}
         for i, inc in enumerate(out):
@@ -275,14 +279,6 @@ class LearnedStage:
         weapons = [Weapon(_text(text, e), _weapon_category(text, e, self.lexicon), _spans(e))
                    for e in ents if e.role == "Weapon"]
         return {"perpetrators": tuple(perps), "targets": tuple(targets), "weapons": tuple(weapons)}
-
-    def _trigger_sentence(self, text: str, muc_type: str) -> tuple[int, int]:
-        """The first sentence with a trigger of ``muc_type`` (the lead when there is none)."""
-        sentences = segment(text)
-        for s in sentences:
-            if any(self.lexicon.muc4.get(h.code) == muc_type for h in self.lexicon.triggers.find(text, s.start, s.end)):
-                return s.span
-        return sentences[0].span if sentences else (0, len(text))
 
     def _new(self, doc: Document, code: str, evidence: tuple[int, int], ref: Incident | None,
              held: Set[tuple[int, int]] = frozenset(), given: Mapping[str, Count] | None = None) -> Incident:
