@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from eventcoder.learn.assemble import TYPES, accepted_types, assemble, entities, fold, fold_bracketed, trimmed
+from eventcoder.learn.assemble import (TYPES, accepted_types, assemble, entities, fold, fold_bracketed, fold_heads,
+                                         trimmed, untitled)
 from eventcoder.learn.tagger import RoleSpan
 from eventcoder.learn.tokens import sentences
 from eventcoder.lexicon import Lexicon
@@ -15,6 +16,9 @@ TEXT = (
     "in a separate incident gunmen kidnapped a businessman in callao. "
     "the police blamed the shining path."
 )
+
+
+ROLES = ("PerpInd", "PerpOrg", "Target", "Victim", "Weapon")
 
 
 def role(name: str, phrase: str, p: float = 0.9, nth: int = 0, text: str = TEXT) -> RoleSpan:
@@ -99,6 +103,56 @@ def test_entities_without_brackets_between_them_are_left_as_they_are():
     spans = [role("PerpOrg", "fmln", text=text), role("PerpOrg", "farabundo marti national liberation front", text=text)]
     ents = entities(text, spans)
     assert fold_bracketed(text, ents) == ents
+
+
+def test_a_phrase_folds_into_the_fuller_phrase_of_its_role_that_ends_with_it():
+    text = ("gunmen killed carlos pizarro on a plane. pizarro was a candidate. "
+            "a medium-sized bomb then exploded at the la eminencia farm; the bomb damaged the farm. "
+            "two bombs were found later; the bombs were defused. witnesses saw pizarro's guards; the guards fled.")
+    spans = [role("Victim", "carlos pizarro", text=text), role("Victim", "pizarro", nth=1, text=text),
+             role("Weapon", "medium-sized bomb", text=text), role("Target", "la eminencia farm", text=text),
+             role("Weapon", "bomb", nth=1, text=text), role("Target", "farm", nth=1, text=text),
+             role("Weapon", "two bombs", text=text), role("Weapon", "bombs", nth=1, text=text),
+             role("PerpInd", "pizarro's guards", text=text), role("Victim", "guards", nth=1, text=text)]
+    ents = fold_heads(entities(text, spans), ROLES)
+    got = {(e.role, text[e.first.start:e.first.end]): sorted(text[s.start:s.end] for s in e.spans) for e in ents}
+    assert got == {
+        # the fuller phrase leads, and the short one's mentions follow it
+        ("Victim", "carlos pizarro"): ["carlos pizarro", "pizarro"],
+        ("Weapon", "medium-sized bomb"): ["bomb", "medium-sized bomb"],
+        ("Target", "la eminencia farm"): ["farm", "la eminencia farm"],
+        # a quantity is no part of the filler: the short phrase leads
+        ("Weapon", "bombs"): ["bombs", "two bombs"],
+        # another role stays apart
+        ("PerpInd", "pizarro's guards"): ["pizarro's guards"],
+        ("Victim", "guards"): ["guards"],
+    }
+    # only the roles asked for fold
+    kept = fold_heads(entities(text, spans), ("Victim",))
+    assert [text[e.first.start:e.first.end] for e in kept if e.role == "Weapon"] == [
+        "medium-sized bomb", "bomb", "two bombs", "bombs"]
+
+
+def test_a_phrase_that_ends_no_other_of_its_role_stays_as_it_is():
+    text = "the bombers hit a bus and a minibus near the farmhouse."
+    spans = [role("Target", "bus", text=text), role("Target", "minibus", text=text),
+             role("Target", "farmhouse", text=text), role("PerpInd", "bombers", text=text)]
+    ents = entities(text, spans)
+    assert fold_heads(ents, ROLES) == ents
+
+
+def test_a_victims_title_before_a_name_is_left_out():
+    text = ("gunmen killed governor antonio roldan betancur and dr. ana maria lopez; the mayor of achi, "
+            "father ignacio ellacuria and colonel jose ponce were named. the mayor garcia escaped.")
+    titles = {"governor", "mayor", "father", "colonel", "dr"}
+    spans = [role("Victim", "governor antonio roldan betancur", text=text), role("Victim", "dr. ana maria lopez", text=text),
+             role("Victim", "the mayor of achi", text=text), role("Victim", "father ignacio ellacuria", text=text),
+             role("PerpInd", "colonel jose ponce", text=text), role("Victim", "mayor garcia", text=text)]
+    got = [text[e.first.start:e.first.end] for e in untitled(text, entities(text, spans), ("Victim",), titles)]
+    assert got == ["antonio roldan betancur", "ana maria lopez",
+                   # "of" is no part of a name; a perpetrator keeps the title (not asked for); a
+                   # title and one word may be a title and a surname or a description: kept
+                   "the mayor of achi", "ignacio ellacuria", "colonel jose ponce", "mayor garcia"]
 
 
 # ---------------------------------------------------------------------------- accepted_types

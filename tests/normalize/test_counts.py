@@ -25,6 +25,7 @@ from eventcoder.normalize.counts import (
     find_counts,
     find_materiel,
     lexicon_versions,
+    person_titles,
     merge_counts,
     parse_quantity,
 )
@@ -445,6 +446,12 @@ def test_lexicons_are_versioned() -> None:
     versions = lexicon_versions()
     assert set(versions) == {"counts", "materiel"}
     assert all(v.count(".") == 2 for v in versions.values())
+
+
+def test_titles_are_the_singular_person_nouns_and_the_honorifics() -> None:
+    titles = person_titles()
+    assert {"governor", "father", "colonel", "dr", "monsignor"} <= titles
+    assert "soldiers" not in titles and "killed" not in titles
 
 
 def test_import_does_no_work() -> None:

@@ -30,6 +30,7 @@ _PUNCT = re.compile(r"[^\w\s]")
 # kidnappers"), a dangling word after it ("electricity poles with")
 _LEADING = re.compile(r"(?:several|some|many|various|numerous|other|these|those|this|that|alleged|suspected|presumed"
                       r"|so-called)\s+", re.IGNORECASE)
+_WORDS = re.compile(r"\S+")
 _TRAILING = re.compile(r"\s+(?:with|and|to|of|in|at|on|by|for|from|who|which|that)$", re.IGNORECASE)
 
 
@@ -100,6 +101,26 @@ def trimmed(text: str, ents: list[Entity]) -> list[Entity]:
     return entities(text, spans) if changed else ents  # nothing trimmed: the grouping stands
 
 
+_NOT_IN_NAME = frozenset({"of", "and", "or", "in", "at", "for", "from", "to", "with", "who", "by", "on"})
+
+
+def untitled(text: str, ents: list[Entity], roles: Collection[str], titles: Collection[str]) -> list[Entity]:
+    """The entities of ``roles`` with a title before a name left out of their spans ("governor
+    antonio roldan betancur" is the filler "antonio roldan betancur": a MUC-4 key names a victim
+    without the title), grouped again. A title is one of ``titles`` (lower case) followed by two
+    words at least, none of them a title or a word such as "of" ("mayor of achi" stays)."""
+    spans, changed = [], False
+    for e in ents:
+        for s in e.spans:
+            if e.role in roles:
+                words = list(_WORDS.finditer(text, s.start, s.end))
+                low = [fold(w.group()) for w in words]
+                if len(words) >= 3 and low[0] in titles and not any(w in _NOT_IN_NAME or w in titles for w in low[1:]):
+                    s, changed = dataclasses.replace(s, start=words[1].start()), True
+            spans.append(s)
+    return entities(text, spans) if changed else ents
+
+
 _COORDINATION = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+", re.IGNORECASE)
 _PART_PREPOSITION = re.compile(r"(?:to|of|in|at|on|against|from)\s+", re.IGNORECASE)
 
@@ -153,6 +174,52 @@ def fold_bracketed(text: str, ents: list[Entity]) -> list[Entity]:
         if id(e) in into:
             extra.setdefault(id(into[id(e)]), []).extend(e.spans)
     return [Entity(e.role, e.key, e.spans + extra[id(e)]) if id(e) in extra else e for e in ents if id(e) not in into]
+
+
+_QUANTITY = re.compile(r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|some"
+                       r"|many|dozens|hundreds|a few|few)$")
+
+
+def fold_heads(ents: list[Entity], roles: Collection[str]) -> list[Entity]:
+    """One entity for a phrase of one of ``roles`` and the fuller phrase of its role that ends
+    with it: the surname and the full name ("pizarro", "carlos pizarro"), the head and the
+    described thing ("farm", "la eminencia farm"; "bomb", "medium-sized bomb"). A MUC-4 key lists such mentions
+    as one filler's alternatives, and a second filler costs precision. The fuller phrase leads,
+    unless what it adds is only a quantity ("11 bombs" is the filler "bombs"). A phrase that
+    ends several fuller ones folds into the likeliest."""
+    into: dict[int, Entity] = {}
+    for a in ents:
+        if a.role not in roles:
+            continue
+        longer = [b for b in ents if b is not a and b.role == a.role and b.key.endswith(" " + a.key)]
+        if longer:
+            into[id(a)] = max(longer, key=lambda b: (b.probability, -b.first.start))
+    if not into:
+        return ents
+
+    def root(e: Entity) -> Entity:
+        while id(e) in into:
+            e = into[id(e)]
+        return e
+
+    groups: dict[int, list[Entity]] = {}
+    for e in ents:
+        groups.setdefault(id(root(e)), []).append(e)
+    out = []
+    for e in ents:
+        if id(e) in into:
+            continue
+        members = groups[id(e)]
+        if len(members) == 1:
+            out.append(e)
+            continue
+        lead = e
+        shortest = min(members, key=lambda m: len(m.key))
+        if _QUANTITY.fullmatch(e.key[: -len(shortest.key)].strip()):
+            lead = shortest
+        spans = lead.spans + [s for m in members if m is not lead for s in m.spans]
+        out.append(Entity(lead.role, lead.key, spans))
+    return out
 
 
 def sentence_types(text: str, sentences: list[list[Token]], lexicon: Lexicon) -> list[set[str]]:

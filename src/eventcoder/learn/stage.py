@@ -31,11 +31,11 @@ from importlib import resources
 from pathlib import Path
 
 from ..lexicon import Lexicon
-from ..normalize.counts import find_counts, incident_figures
+from ..normalize.counts import find_counts, incident_figures, person_titles
 from ..records import Actor, ActorKind, Coding, Count, Document, Incident, Target, TargetKind, Weapon, spans_overlap
 from ..segment import PARAGRAPH_BREAK, is_caseless, segment
-from .assemble import (PERPETRATOR_ROLES, TYPES, Entity, entities, fold_bracketed, likeliest_type, split_coordinated,
-                       trimmed)
+from .assemble import (PERPETRATOR_ROLES, TYPES, Entity, entities, fold_bracketed, fold_heads, likeliest_type,
+                       split_coordinated, trimmed, untitled)
 from .clusters import FILE as CLUSTERS_FILE
 from .clusters import read_clusters
 from .docfeatures import document_features, tagger_features
@@ -65,8 +65,17 @@ class LearnedStage:
     share_organisation = True
     # a name and the form in brackets beside it ("... liberation front (fmln)") are one filler
     fold_bracketed = True
+    # a phrase and the fuller one of the same role that ends with it ("pizarro", "carlos
+    # pizarro"; "farm", "la eminencia farm") are one filler, for these roles (assemble.fold_heads;
+    # benchmarks/entity_threshold.py: up on train and dev; with individual perpetrators or
+    # weapons too, down on train: "guerrillas" and "urban guerrillas", "bomb" and "car bomb"
+    # are often two fillers)
+    fold_roles: tuple[str, ...] = ("PerpOrg", "Target", "Victim")
     # "several armed individuals" is the filler "armed individuals" (assemble.trimmed)
     trim_spans = True
+    # "governor antonio roldan betancur" is the victim "antonio roldan betancur" (assemble.untitled;
+    # benchmarks/entity_threshold.py: up on train and dev)
+    untitle_roles: tuple[str, ...] = ("Victim",)
     # a tagged target or individual perpetrator that joins several ("the embassy building and
     # nearby structures") is one filler each (assemble.split_coordinated; benchmarks/entity_threshold.py:
     # up on train and dev; victims, weapons and organisations: flat or down)
@@ -143,11 +152,15 @@ class LearnedStage:
                     else inc for inc in out]
         if self.trim_spans:
             ents = trimmed(doc.text, ents)
+        if self.untitle_roles:
+            ents = untitled(doc.text, ents, self.untitle_roles, person_titles())
         if self.split_roles:
             ents = split_coordinated(doc.text, ents, self.split_roles)
         ents = [e for e in ents if relevant * e.probability >= self.entity_threshold.get(e.role, 0.0)]
         if self.fold_bracketed:
             ents = fold_bracketed(doc.text, ents)
+        if self.fold_roles:
+            ents = fold_heads(ents, self.fold_roles)
         caseless = is_caseless(doc.text)
         # the skeleton: every incident of a MUC-4 type, plus one per accepted type the rules missed
         skeleton = [i for i, inc in enumerate(out) if self.lexicon.muc4.get(inc.sub_event_type)]

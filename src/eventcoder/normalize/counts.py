@@ -87,6 +87,7 @@ __all__ = [
     "lexicon_versions",
     "merge_counts",
     "parse_quantity",
+    "person_titles",
 ]
 
 EXTRACTOR = "counts.rules.v1"
@@ -199,6 +200,7 @@ class _CountLexicon:
     months: frozenset[str]
     person_singular: frozenset[str]
     person_all: frozenset[str]
+    honorifics: frozenset[str]
     attackers: frozenset[str]
     attackers_martyrdom: frozenset[str]
     martyrdom: frozenset[str]
@@ -483,6 +485,7 @@ def _count_lexicon() -> _CountLexicon:
         months=frozenset(_norm(x) for x in _words(data, "months", where)),
         person_singular=frozenset(person_singular),
         person_all=frozenset(person_singular | person_plural),
+        honorifics=frozenset(_norm(x) for x in _words(persons, "honorifics", where)),
         attackers=frozenset(_norm(x) for x in _words(sides, "attackers", where)),
         attackers_martyrdom=frozenset(_norm(x) for x in _words(sides, "attackers_with_martyrdom", where)),
         martyrdom=frozenset(_norm(x) for x in _words(sides, "martyrdom_triggers", where)),
@@ -509,6 +512,13 @@ def _count_lexicon() -> _CountLexicon:
         aggregate=aggregate,
         speech_verbs=frozenset(_norm(x) for x in _words(data, "speech_verbs", where)),
     )
+
+
+def person_titles() -> frozenset[str]:
+    """The words that stand before a person's name as a title (lower case): the singular person
+    nouns of the counts lexicon ("governor", "father") and its honorifics ("dr", "monsignor")."""
+    lex = _count_lexicon()
+    return lex.person_singular | lex.honorifics
 
 
 def lexicon_versions() -> dict[str, str]:
