@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from eventcoder.learn.assemble import (TYPES, accepted_types, assemble, entities, fold, fold_bracketed, fold_heads,
-                                         trimmed, untitled)
+                                         placeless, trimmed, untitled)
 from eventcoder.learn.tagger import RoleSpan
 from eventcoder.learn.tokens import sentences
 from eventcoder.lexicon import Lexicon
@@ -153,6 +153,19 @@ def test_a_victims_title_before_a_name_is_left_out():
                    # "of" is no part of a name; a perpetrator keeps the title (not asked for); a
                    # title and one word may be a title and a surname or a description: kept
                    "the mayor of achi", "ignacio ellacuria", "colonel jose ponce", "mayor garcia"]
+
+
+def test_the_phrase_that_places_a_target_is_left_out():
+    text = ("a bomb hit the restaurant in medellin and the mormon church at pedro de valdivia; "
+            "drug traffickers in an exclusive sector fired on a bus. in lima a man in a car was hurt.")
+    spans = [role("Target", "restaurant in medellin", text=text), role("Target", "mormon church at pedro de valdivia", text=text),
+             role("PerpInd", "drug traffickers in an exclusive sector", text=text), role("Target", "bus", text=text),
+             role("Weapon", "bomb", text=text), role("Victim", "man in a car", text=text)]
+    got = [text[e.first.start:e.first.end] for e in placeless(text, entities(text, spans), ("Target", "PerpInd"))]
+    assert got == ["bomb", "restaurant", "mormon church", "drug traffickers", "bus", "man in a car"]
+    # a span that opens with the place phrase keeps it: nothing would be left
+    only = [role("Target", "in lima", text=text)]
+    assert placeless(text, entities(text, only), ("Target",))[0].key == "in lima"
 
 
 # ---------------------------------------------------------------------------- accepted_types
