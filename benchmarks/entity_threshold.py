@@ -8,9 +8,11 @@ report names most surely (``LearnedStage.share_organisation``), whether a releva
 no type is sure of gets an act of the likeliest type (``LearnedStage.one_act_at_least``), and
 whether an added act told in a sentence of a rule incident of a type MUC-4 leaves out recodes
 that incident (``LearnedStage.recode_other``), and which roles' spans that join several fillers
-by "and" are split (``LearnedStage.split_roles``), and how sure the classifiers must be of a
-type to add an act of it the rules missed (``LearnedStage.type_threshold``), on MUC-4 train, where nothing
-is scored by a model that saw it:
+by "and" are split (``LearnedStage.split_roles``), whether a victim's title, a target's place
+phrase and a phrase that ends a fuller one of its role are left out (``LearnedStage.untitle_roles``,
+``placeless_roles``, ``fold_roles``), and how sure the classifiers must be of a type to add an
+act of it the rules missed (``LearnedStage.type_threshold``), on MUC-4 train, where nothing is
+scored by a model that saw it:
 
 * the entities come from taggers trained on the other four folds
   (:func:`eventcoder.learn.train.crossfit_entities`, with the shipped word clusters);
@@ -20,7 +22,7 @@ is scored by a model that saw it:
 * everything else is the shipped pipeline, scored with the MUC-4 metrics on the 1,300 documents.
 
 Each setting is then scored on dev with the shipped model, for comparison only. Prints GTT,
-CEAF-REE and CEAF-RME F1 per setting and split; about ten minutes on one core:
+CEAF-REE and CEAF-RME F1 per setting and split; about fifteen minutes on one core:
 
     taskset -c 0 .venv/bin/python benchmarks/entity_threshold.py
 """
@@ -49,9 +51,10 @@ METRICS = (("GTT", "gtt"), ("CEAF-REE", "ceaf_ree"), ("CEAF-RME", "ceaf_rme_phi_
 def settings() -> list[tuple[str, dict[str, float], dict[str, object]]]:
     """(name, thresholds, other stage settings): no threshold, one for every role, and the shipped
     ones with one role's varied, all without the shared organisation, the act of the likeliest
-    type, the recoding and the split spans; then the shipped thresholds with each of those added
-    in turn (the last row is the shipped stage), the split spans of other roles, and the
-    threshold for adding an act of a type the rules missed (``LearnedStage.type_threshold``)."""
+    type, the recoding, the split spans and the filler tidying (titles, place phrases, folded
+    phrases); then the shipped thresholds with each of those added in turn (the last row is the
+    shipped stage), the split spans and folded phrases of other roles, and the threshold for
+    adding an act of a type the rules missed (``LearnedStage.type_threshold``)."""
     shipped = dict(LearnedStage.entity_threshold)
     out = [("none", dict.fromkeys(ROLES, 0.0))]
     out += [(f"all {t}", dict.fromkeys(ROLES, t)) for t in (0.2, 0.3, 0.4)]
@@ -59,17 +62,30 @@ def settings() -> list[tuple[str, dict[str, float], dict[str, object]]]:
     out += [(f"thresholds, PerpInd {t}", {**shipped, "PerpInd": t}) for t in (0.3, 0.4, 0.5)]
     out += [(f"thresholds, Target {t}", {**shipped, "Target": t}) for t in (0.4, 0.5)]
     typed = {"type_threshold": LearnedStage.type_threshold}
-    bare = {**typed, "share_organisation": False, "one_act_at_least": False, "recode_other": False, "split_roles": ()}
-    recoding = {**typed, "share_organisation": True, "one_act_at_least": True, "recode_other": True, "split_roles": ()}
+    # the filler tidying added after the recoding, off until its rows below
+    untidy = {"untitle_roles": (), "placeless_roles": (), "fold_roles": ()}
+    bare = {**typed, **untidy, "share_organisation": False, "one_act_at_least": False, "recode_other": False,
+            "split_roles": ()}
+    recoding = {**typed, **untidy, "share_organisation": True, "one_act_at_least": True, "recode_other": True,
+                "split_roles": ()}
+    split = {**recoding, "split_roles": LearnedStage.split_roles}
+    untitled = {**split, "untitle_roles": LearnedStage.untitle_roles}
+    placeless = {**untitled, "placeless_roles": LearnedStage.placeless_roles}
+    full = {**placeless, "fold_roles": LearnedStage.fold_roles}
     return ([(name, threshold, bare) for name, threshold in out]
             + [("+ shared org", shipped, {**bare, "share_organisation": True}),
                ("+ one act", shipped, {**bare, "share_organisation": True, "one_act_at_least": True}),
                ("+ recoding", shipped, recoding)]
             + [(f"+ split {' '.join(roles)}", shipped, {**recoding, "split_roles": roles})
                for roles in (("Target",), ("Target", "Victim"), ("Target", "PerpOrg"), ("Target", "Weapon"))]
-            + [(f"shipped, types at {t}", shipped, {**recoding, "split_roles": LearnedStage.split_roles,
-                                                    "type_threshold": t}) for t in (0.4, 0.5)]
-            + [("shipped (+ split)", shipped, {**recoding, "split_roles": LearnedStage.split_roles})])
+            + [(f"+ split {' '.join(LearnedStage.split_roles)}", shipped, split),
+               (f"+ untitled {' '.join(LearnedStage.untitle_roles)}", shipped, untitled),
+               (f"+ placeless {' '.join(LearnedStage.placeless_roles)}", shipped, placeless)]
+            + [(f"shipped, fold {' '.join(roles)}", shipped, {**full, "fold_roles": roles})
+               for roles in (("Target",), ("PerpOrg", "Target", "Victim", "Weapon"),
+                             ("PerpInd", "PerpOrg", "Target", "Victim", "Weapon"))]
+            + [(f"shipped, types at {t}", shipped, {**full, "type_threshold": t}) for t in (0.4, 0.5)]
+            + [(f"shipped (+ fold {' '.join(LearnedStage.fold_roles)})", shipped, full)])
 
 
 class HeldOut(LearnedStage):
@@ -134,7 +150,9 @@ def main() -> None:
               + "".join(f"{f:>13.2f}" for f in scores("dev", shipped)), flush=True)
     print(f"\nshipped: {LearnedStage.entity_threshold}, share_organisation={LearnedStage.share_organisation}, "
           f"one_act_at_least={LearnedStage.one_act_at_least}, recode_other={LearnedStage.recode_other}, "
-          f"split_roles={LearnedStage.split_roles}, type_threshold={LearnedStage.type_threshold}; "
+          f"split_roles={LearnedStage.split_roles}, untitle_roles={LearnedStage.untitle_roles}, "
+          f"placeless_roles={LearnedStage.placeless_roles}, fold_roles={LearnedStage.fold_roles}, "
+          f"type_threshold={LearnedStage.type_threshold}; "
           f"train with held-out entities and document "
           f"probabilities ({args.folds} folds), dev with the shipped model; {time.perf_counter() - started:.0f} s")
 
