@@ -9,10 +9,11 @@ no type is sure of gets an act of the likeliest type (``LearnedStage.one_act_at_
 whether an added act told in a sentence of a rule incident of a type MUC-4 leaves out recodes
 that incident (``LearnedStage.recode_other``), and which roles' spans that join several fillers
 by "and" are split (``LearnedStage.split_roles``), whether a victim's title, a target's place
-phrase and a phrase that ends a fuller one of its role are left out (``LearnedStage.untitle_roles``,
-``placeless_roles``, ``fold_roles``), and how sure the classifiers must be of a type to add an
-act of it the rules missed (``LearnedStage.type_threshold``), on MUC-4 train, where nothing is
-scored by a model that saw it:
+phrase, the part of a thing a target names and a phrase that ends a fuller one of its role are
+left out (``LearnedStage.untitle_roles``, ``placeless_roles``, ``whole_roles``, ``fold_roles``),
+and how sure the classifiers must be of a type to add an act of it the rules missed
+(``LearnedStage.type_threshold``), on MUC-4 train, where nothing is scored by a model that saw
+it:
 
 * the entities come from taggers trained on the other four folds
   (:func:`eventcoder.learn.train.crossfit_entities`, with the shipped word clusters);
@@ -51,8 +52,8 @@ METRICS = (("GTT", "gtt"), ("CEAF-REE", "ceaf_ree"), ("CEAF-RME", "ceaf_rme_phi_
 def settings() -> list[tuple[str, dict[str, float], dict[str, object]]]:
     """(name, thresholds, other stage settings): no threshold, one for every role, and the shipped
     ones with one role's varied, all without the shared organisation, the act of the likeliest
-    type, the recoding, the split spans and the filler tidying (titles, place phrases, folded
-    phrases); then the shipped thresholds with each of those added in turn (the last row is the
+    type, the recoding, the split spans and the filler tidying (titles, place phrases, parts of
+    things, folded phrases); then the shipped thresholds with each of those added in turn (the last row is the
     shipped stage), the split spans and folded phrases of other roles, and the threshold for
     adding an act of a type the rules missed (``LearnedStage.type_threshold``)."""
     shipped = dict(LearnedStage.entity_threshold)
@@ -63,7 +64,7 @@ def settings() -> list[tuple[str, dict[str, float], dict[str, object]]]:
     out += [(f"thresholds, Target {t}", {**shipped, "Target": t}) for t in (0.4, 0.5)]
     typed = {"type_threshold": LearnedStage.type_threshold}
     # the filler tidying added after the recoding, off until its rows below
-    untidy = {"untitle_roles": (), "placeless_roles": (), "fold_roles": ()}
+    untidy = {"untitle_roles": (), "placeless_roles": (), "whole_roles": (), "fold_roles": ()}
     bare = {**typed, **untidy, "share_organisation": False, "one_act_at_least": False, "recode_other": False,
             "split_roles": ()}
     recoding = {**typed, **untidy, "share_organisation": True, "one_act_at_least": True, "recode_other": True,
@@ -71,7 +72,8 @@ def settings() -> list[tuple[str, dict[str, float], dict[str, object]]]:
     split = {**recoding, "split_roles": LearnedStage.split_roles}
     untitled = {**split, "untitle_roles": LearnedStage.untitle_roles}
     placeless = {**untitled, "placeless_roles": LearnedStage.placeless_roles}
-    full = {**placeless, "fold_roles": LearnedStage.fold_roles}
+    whole = {**placeless, "whole_roles": LearnedStage.whole_roles}
+    full = {**whole, "fold_roles": LearnedStage.fold_roles}
     return ([(name, threshold, bare) for name, threshold in out]
             + [("+ shared org", shipped, {**bare, "share_organisation": True}),
                ("+ one act", shipped, {**bare, "share_organisation": True, "one_act_at_least": True}),
@@ -80,7 +82,8 @@ def settings() -> list[tuple[str, dict[str, float], dict[str, object]]]:
                for roles in (("Target",), ("Target", "Victim"), ("Target", "PerpOrg"), ("Target", "Weapon"))]
             + [(f"+ split {' '.join(LearnedStage.split_roles)}", shipped, split),
                (f"+ untitled {' '.join(LearnedStage.untitle_roles)}", shipped, untitled),
-               (f"+ placeless {' '.join(LearnedStage.placeless_roles)}", shipped, placeless)]
+               (f"+ placeless {' '.join(LearnedStage.placeless_roles)}", shipped, placeless),
+               (f"+ wholes {' '.join(LearnedStage.whole_roles)}", shipped, whole)]
             + [(f"shipped, fold {' '.join(roles)}", shipped, {**full, "fold_roles": roles})
                for roles in (("Target",), ("PerpOrg", "Target", "Victim", "Weapon"),
                              ("PerpInd", "PerpOrg", "Target", "Victim", "Weapon"))]
@@ -151,7 +154,8 @@ def main() -> None:
     print(f"\nshipped: {LearnedStage.entity_threshold}, share_organisation={LearnedStage.share_organisation}, "
           f"one_act_at_least={LearnedStage.one_act_at_least}, recode_other={LearnedStage.recode_other}, "
           f"split_roles={LearnedStage.split_roles}, untitle_roles={LearnedStage.untitle_roles}, "
-          f"placeless_roles={LearnedStage.placeless_roles}, fold_roles={LearnedStage.fold_roles}, "
+          f"placeless_roles={LearnedStage.placeless_roles}, whole_roles={LearnedStage.whole_roles}, "
+          f"fold_roles={LearnedStage.fold_roles}, "
           f"type_threshold={LearnedStage.type_threshold}; "
           f"train with held-out entities and document "
           f"probabilities ({args.folds} folds), dev with the shipped model; {time.perf_counter() - started:.0f} s")

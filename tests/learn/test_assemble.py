@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from eventcoder.learn.assemble import (TYPES, accepted_types, assemble, entities, fold, fold_bracketed, fold_heads,
-                                         placeless, trimmed, untitled)
+                                         placeless, trimmed, untitled, wholes)
 from eventcoder.learn.tagger import RoleSpan
 from eventcoder.learn.tokens import sentences
 from eventcoder.lexicon import Lexicon
@@ -168,6 +168,19 @@ def test_the_phrase_that_places_a_target_is_left_out():
     assert placeless(text, entities(text, only), ("Target",))[0].key == "in lima"
 
 
+def test_a_target_that_is_part_of_a_thing_is_the_thing():
+    text = ("bombs damaged the front doors of the party headquarters, the 6th floor of the hilton hotel "
+            "and a stretch of the oil pipeline; the front of the bus and the head of security were hit.")
+    spans = [role("Target", "front doors of the party headquarters", text=text),
+             role("Target", "6th floor of the hilton hotel", text=text),
+             role("Target", "stretch of the oil pipeline", text=text),
+             role("Target", "head of security", text=text), role("PerpInd", "front of the bus", text=text)]
+    got = [text[e.first.start:e.first.end] for e in wholes(text, entities(text, spans), ("Target",))]
+    # "head" names no part of a thing; another role keeps its span
+    assert got == ["the party headquarters", "the hilton hotel", "the oil pipeline", "front of the bus",
+                   "head of security"]
+
+
 # ---------------------------------------------------------------------------- accepted_types
 
 
@@ -229,15 +242,16 @@ def test_an_explosive_weapon_goes_to_the_bombing_wherever_it_stands(lexicon):
 
 def test_edge_words_are_trimmed_and_the_entities_they_split_merge():
     text = ("several armed individuals fired at electricity poles with rifles. "
-            "the armed individuals fled. these bombs and other bombs exploded. the alleged kidnappers fled.")
+            "the armed individuals fled. these bombs and other bombs exploded. the alleged kidnappers fled. "
+            "a powerful bomb went off.")
     spans = [role("PerpInd", "several armed individuals", 0.8, text=text),
              role("Target", "electricity poles with", text=text),
              role("PerpInd", "armed individuals", 0.6, nth=1, text=text),
              role("Weapon", "these bombs", text=text), role("Weapon", "other bombs", text=text),
-             role("PerpInd", "alleged kidnappers", text=text)]
+             role("PerpInd", "alleged kidnappers", text=text), role("Weapon", "powerful bomb", text=text)]
     ents = trimmed(text, entities(text, spans))
     assert [(e.role, e.key) for e in ents] == [("PerpInd", "armed individuals"), ("Target", "electricity poles"),
-                                               ("Weapon", "bombs"), ("PerpInd", "kidnappers")]
+                                               ("Weapon", "bombs"), ("PerpInd", "kidnappers"), ("Weapon", "bomb")]
     # the merged entity keeps both mentions, and the surer one's probability
     assert [text[s.start:s.end] for s in ents[0].spans] == ["armed individuals", "armed individuals"]
     assert ents[0].probability == 0.8

@@ -26,10 +26,11 @@ PERPETRATOR_ROLES = ("PerpInd", "PerpOrg")
 _ARTICLES = re.compile(r"^(?:the|a|an)(?:\s+|$)")
 _PUNCT = re.compile(r"[^\w\s]")
 # words at the edge of a tagged span that are not part of the filler: a vague quantity, a
-# pointer or a hedge before it ("several armed individuals", "these bombs", "alleged
-# kidnappers"), a dangling word after it ("electricity poles with")
+# pointer, a hedge or an intensifier before it ("several armed individuals", "these bombs",
+# "alleged kidnappers", "a powerful bomb": MUC-4 keys give "bomb", and on held-out train leaving
+# "powerful" out is up, README), a dangling word after it ("electricity poles with")
 _LEADING = re.compile(r"(?:several|some|many|various|numerous|other|these|those|this|that|alleged|suspected|presumed"
-                      r"|so-called)\s+", re.IGNORECASE)
+                      r"|so-called|powerful)\s+", re.IGNORECASE)
 _WORDS = re.compile(r"\S+")
 _TRAILING = re.compile(r"\s+(?:with|and|to|of|in|at|on|by|for|from|who|which|that)$", re.IGNORECASE)
 
@@ -166,6 +167,26 @@ def placeless(text: str, ents: list[Entity], roles: Collection[str]) -> list[Ent
         for s in e.spans:
             if e.role in roles and (m := _PLACE_AFTER.search(text, s.start, s.end)) and m.start() > s.start:
                 s, changed = dataclasses.replace(s, end=m.start()), True
+            spans.append(s)
+    return entities(text, spans) if changed else ents
+
+
+# the part of a building or a structure a report says was hit: "the front doors of", "the 6th
+# floor of", "a stretch of"
+_PART_OF = re.compile(r"(?:[\w'-]+\s+)*?(?:floors?|doors?|front|facades?|facing|walls?|entrances?|parts?|side|roof"
+                      r"|windows?|stretch|section|base|gates?)\s+of\s+(?=\w)", re.IGNORECASE)
+
+
+def wholes(text: str, ents: list[Entity], roles: Collection[str]) -> list[Entity]:
+    """The entities of ``roles`` whose span names a part of a thing ("the front doors of the
+    party headquarters", "the 6th floor of the hilton hotel", "a stretch of the cano limon oil
+    pipeline") cut to the thing, grouped again: a MUC-4 key names the building or the pipeline
+    that was hit."""
+    spans, changed = [], False
+    for e in ents:
+        for s in e.spans:
+            if e.role in roles and (m := _PART_OF.match(text, s.start, s.end)) and m.end() < s.end:
+                s, changed = dataclasses.replace(s, start=m.end()), True
             spans.append(s)
     return entities(text, spans) if changed else ents
 
