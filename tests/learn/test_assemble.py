@@ -168,17 +168,24 @@ def test_the_phrase_that_places_a_target_is_left_out():
     assert placeless(text, entities(text, only), ("Target",))[0].key == "in lima"
 
 
-def test_a_target_that_is_part_of_a_thing_is_the_thing():
+def test_a_part_of_a_thing_is_the_thing_and_an_amount_of_an_explosive_the_explosive():
     text = ("bombs damaged the front doors of the party headquarters, the 6th floor of the hilton hotel "
-            "and a stretch of the oil pipeline; the front of the bus and the head of security were hit.")
+            "and a stretch of the oil pipeline; the front of the bus and the head of security were hit. "
+            "the truck carried 10 kg of dynamite and 250 sticks of tnt; the floor of the house burned.")
     spans = [role("Target", "front doors of the party headquarters", text=text),
              role("Target", "6th floor of the hilton hotel", text=text),
              role("Target", "stretch of the oil pipeline", text=text),
-             role("Target", "head of security", text=text), role("PerpInd", "front of the bus", text=text)]
-    got = [text[e.first.start:e.first.end] for e in wholes(text, entities(text, spans), ("Target",))]
-    # "head" names no part of a thing; another role keeps its span
+             role("Target", "head of security", text=text), role("PerpInd", "front of the bus", text=text),
+             role("Weapon", "10 kg of dynamite", text=text), role("Weapon", "250 sticks of tnt", text=text),
+             role("Weapon", "floor of the house", text=text)]
+    got = [text[e.first.start:e.first.end] for e in wholes(text, entities(text, spans), ("Target", "Weapon"))]
+    # "head" names no part of a thing; a perpetrator keeps its span; a weapon's pattern is of
+    # amounts, not parts
     assert got == ["the party headquarters", "the hilton hotel", "the oil pipeline", "front of the bus",
-                   "head of security"]
+                   "head of security", "dynamite", "tnt", "floor of the house"]
+    # only the roles asked for
+    kept = wholes(text, entities(text, spans), ("Weapon",))
+    assert [e.key for e in kept if e.role == "Target"][0] == "front doors of the party headquarters"
 
 
 # ---------------------------------------------------------------------------- accepted_types

@@ -171,21 +171,30 @@ def placeless(text: str, ents: list[Entity], roles: Collection[str]) -> list[Ent
     return entities(text, spans) if changed else ents
 
 
-# the part of a building or a structure a report says was hit: "the front doors of", "the 6th
-# floor of", "a stretch of"
-_PART_OF = re.compile(r"(?:[\w'-]+\s+)*?(?:floors?|doors?|front|facades?|facing|walls?|entrances?|parts?|side|roof"
-                      r"|windows?|stretch|section|base|gates?)\s+of\s+(?=\w)", re.IGNORECASE)
+# what a span names a part or an amount of, by role: the part of a building or a structure a
+# report says was hit ("the front doors of", "the 6th floor of", "a stretch of"), the amount of
+# an explosive ("10 kg of", "250 sticks of", "a charge of")
+_PART_OF = {
+    "Target": re.compile(r"(?:[\w'-]+\s+)*?(?:floors?|doors?|front|facades?|facing|walls?|entrances?|parts?|side"
+                         r"|roof|windows?|stretch|section|base|gates?)\s+of\s+(?=\w)", re.IGNORECASE),
+    "Weapon": re.compile(r"(?:[\w'-]+\s+)*?(?:kg|kgs|kilos?|kilograms?|pounds?|lbs|sticks|charges?|cartridges?|loads?"
+                         r"|quantity|amount)\s+of\s+(?=\w)", re.IGNORECASE),
+}
 
 
 def wholes(text: str, ents: list[Entity], roles: Collection[str]) -> list[Entity]:
-    """The entities of ``roles`` whose span names a part of a thing ("the front doors of the
-    party headquarters", "the 6th floor of the hilton hotel", "a stretch of the cano limon oil
-    pipeline") cut to the thing, grouped again: a MUC-4 key names the building or the pipeline
-    that was hit."""
+    """The entities of ``roles`` whose span names a part of a thing or an amount of a substance
+    cut to the thing or the substance, grouped again: "the front doors of the party
+    headquarters", "the 6th floor of the hilton hotel", "a stretch of the cano limon oil
+    pipeline" are the targets "party headquarters", "hilton hotel", "cano limon oil pipeline";
+    "10 kg of dynamite" and "a truck bomb carrying almost 200 kg of dynamite" the weapon
+    "dynamite". A MUC-4 key names the building, the pipeline or the explosive. Roles other
+    than targets and weapons have no such pattern."""
     spans, changed = [], False
     for e in ents:
+        part = _PART_OF.get(e.role) if e.role in roles else None
         for s in e.spans:
-            if e.role in roles and (m := _PART_OF.match(text, s.start, s.end)) and m.end() < s.end:
+            if part is not None and (m := part.match(text, s.start, s.end)) and m.end() < s.end:
                 s, changed = dataclasses.replace(s, start=m.end()), True
             spans.append(s)
     return entities(text, spans) if changed else ents
