@@ -157,12 +157,18 @@ def test_a_victims_title_before_a_name_is_left_out():
 
 def test_the_phrase_that_places_a_target_is_left_out():
     text = ("a bomb hit the restaurant in medellin and the mormon church at pedro de valdivia; "
-            "drug traffickers in an exclusive sector fired on a bus. in lima a man in a car was hurt.")
+            "drug traffickers in an exclusive sector fired on a bus. in lima a man in a car was hurt. "
+            "the car parked nearby, the building that houses the court and gunmen standing nearby.")
     spans = [role("Target", "restaurant in medellin", text=text), role("Target", "mormon church at pedro de valdivia", text=text),
              role("PerpInd", "drug traffickers in an exclusive sector", text=text), role("Target", "bus", text=text),
-             role("Weapon", "bomb", text=text), role("Victim", "man in a car", text=text)]
+             role("Weapon", "bomb", text=text), role("Victim", "man in a car", text=text),
+             role("Target", "car parked nearby", text=text), role("Target", "building that houses the court", text=text),
+             role("PerpInd", "gunmen standing nearby", text=text)]
     got = [text[e.first.start:e.first.end] for e in placeless(text, entities(text, spans), ("Target", "PerpInd"))]
-    assert got == ["bomb", "restaurant", "mormon church", "drug traffickers", "bus", "man in a car"]
+    # a target's participle goes too, a relative clause stays (it names the target); a
+    # perpetrator loses only a place phrase; a victim is not asked for
+    assert got == ["bomb", "restaurant", "mormon church", "drug traffickers", "bus", "man in a car", "car",
+                   "building that houses the court", "gunmen standing nearby"]
     # a span that opens with the place phrase keeps it: nothing would be left
     only = [role("Target", "in lima", text=text)]
     assert placeless(text, entities(text, only), ("Target",))[0].key == "in lima"
