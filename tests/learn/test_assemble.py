@@ -164,7 +164,8 @@ def test_the_phrase_that_places_a_target_is_left_out():
              role("Weapon", "bomb", text=text), role("Victim", "man in a car", text=text),
              role("Target", "car parked nearby", text=text), role("Target", "building that houses the court", text=text),
              role("PerpInd", "gunmen standing nearby", text=text)]
-    got = [text[e.first.start:e.first.end] for e in placeless(text, entities(text, spans), ("Target", "PerpInd"))]
+    got = [text[e.first.start:e.first.end] for e in placeless(text, entities(text, spans), ("Target", "PerpInd",
+                                                                                            "PerpOrg"))]
     # a target's participle goes too, a relative clause stays (it names the target); a
     # perpetrator loses only a place phrase; a victim is not asked for
     assert got == ["bomb", "restaurant", "mormon church", "drug traffickers", "bus", "man in a car", "car",
@@ -172,6 +173,16 @@ def test_the_phrase_that_places_a_target_is_left_out():
     # a span that opens with the place phrase keeps it: nothing would be left
     only = [role("Target", "in lima", text=text)]
     assert placeless(text, entities(text, only), ("Target",))[0].key == "in lima"
+
+
+def test_the_members_named_after_an_organisation_are_the_organisation():
+    text = "eln guerrillas and the fmln criminals attacked; the eln guerrilla movement said the guerrillas left."
+    spans = [role("PerpOrg", "eln guerrillas", text=text), role("PerpOrg", "fmln criminals", text=text),
+             role("PerpOrg", "eln guerrilla movement", text=text), role("PerpInd", "guerrillas", nth=1, text=text)]
+    got = [text[e.first.start:e.first.end] for e in placeless(text, entities(text, spans), ("PerpOrg", "PerpInd"))]
+    # the two "eln" spans are one entity now; a lone member noun names no organisation to keep
+    assert got == ["eln", "fmln", "guerrillas"]
+    assert len(placeless(text, entities(text, spans), ("PerpOrg",))[0].spans) == 2
 
 
 def test_a_part_of_a_thing_is_the_thing_and_an_amount_of_an_explosive_the_explosive():

@@ -154,13 +154,17 @@ def split_coordinated(text: str, ents: list[Entity], roles: Collection[str]) -> 
 
 
 _PLACE = r"\s+(?:in|at|on)\s+\w"
-# what follows a filler to place or describe it, by role: a place phrase, and for a target a
+# what follows a filler to place or describe it, by role: a place phrase, for a target a
 # participle ("the car parked nearby", "a gas station owned by ...", "a car filled with
 # tourists"); a relative clause stays ("the building that houses the security department" is
 # how a MUC-4 key names it)
 _AFTER = {
     "Target": re.compile(_PLACE + r"|\s+(?:parked|standing|loaded|filled|carrying|located|owned|belonging)\b",
                          re.IGNORECASE),
+    # an organisation's members named after it: "eln guerrillas", "the fmln criminals", "the eln
+    # guerrilla movement", "an eln cell" are the organisation "eln"
+    "PerpOrg": re.compile(_PLACE + r"|\s+(?:guerrillas?|guerrilla movement|guerrilla group|criminals|commandos?|rebels"
+                          r"|terrorists|members|militants|fighters|units?|cells?|column)$", re.IGNORECASE),
 }
 _PLACE_AFTER = re.compile(_PLACE, re.IGNORECASE)
 
@@ -169,9 +173,10 @@ def placeless(text: str, ents: list[Entity], roles: Collection[str]) -> list[Ent
     """The entities of ``roles`` with the phrase that places them left out of their spans
     ("the restaurant in medellin", "drug traffickers in an exclusive sector", "the mormon church
     at pedro de valdivia" are the fillers "restaurant", "drug traffickers", "mormon church": a
-    MUC-4 key gives the place in a slot of its own), and a target's describing participle too
-    ("the car parked nearby" is "car"), grouped again. The span ends before the first "in", "at"
-    or "on" (or participle) after its first word."""
+    MUC-4 key gives the place in a slot of its own), a target's describing participle too ("the
+    car parked nearby" is "car") and the members named after an organisation ("eln guerrillas"
+    is "eln"), grouped again. The span ends before the first "in", "at" or "on" (or participle)
+    after its first word."""
     spans, changed = [], False
     for e in ents:
         after = _AFTER.get(e.role, _PLACE_AFTER) if e.role in roles else None
