@@ -142,14 +142,16 @@ def main() -> None:
     held_out = Pipeline(PipelineConfig())
     held_out.learned = HeldOut(held_out.extractor.lexicon, held_out_decisions(train, rules, args.folds))
     shipped = Pipeline(PipelineConfig())
-    print(f"\n{'setting':<26}" + "".join(f"{'train ' + m:>15}" for m, _ in METRICS)
+    rows = settings()
+    width = max(len(name) for name, _, _ in rows) + 2
+    print(f"\n{'setting':<{width}}" + "".join(f"{'train ' + m:>15}" for m, _ in METRICS)
           + "".join(f"{'dev ' + m:>13}" for m, _ in METRICS))
-    for name, threshold, other in settings():
+    for name, threshold, other in rows:
         for stage in (held_out.learned, shipped.learned):
             stage.entity_threshold = threshold
             for attribute, value in other.items():
                 setattr(stage, attribute, value)
-        print(f"{name:<26}" + "".join(f"{f:>15.2f}" for f in scores("train", held_out))
+        print(f"{name:<{width}}" + "".join(f"{f:>15.2f}" for f in scores("train", held_out))
               + "".join(f"{f:>13.2f}" for f in scores("dev", shipped)), flush=True)
     print(f"\nshipped: {LearnedStage.entity_threshold}, share_organisation={LearnedStage.share_organisation}, "
           f"one_act_at_least={LearnedStage.one_act_at_least}, recode_other={LearnedStage.recode_other}, "

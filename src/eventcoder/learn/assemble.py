@@ -31,7 +31,6 @@ _PUNCT = re.compile(r"[^\w\s]")
 # "powerful" out is up, README), a dangling word after it ("electricity poles with")
 _LEADING = re.compile(r"(?:several|some|many|various|numerous|other|these|those|this|that|alleged|suspected|presumed"
                       r"|so-called|powerful)\s+", re.IGNORECASE)
-_WORDS = re.compile(r"\S+")
 _TRAILING = re.compile(r"\s+(?:with|and|to|of|in|at|on|by|for|from|who|which|that)$", re.IGNORECASE)
 
 
@@ -102,6 +101,7 @@ def trimmed(text: str, ents: list[Entity]) -> list[Entity]:
     return entities(text, spans) if changed else ents  # nothing trimmed: the grouping stands
 
 
+_WORDS = re.compile(r"\S+")
 _NOT_IN_NAME = frozenset({"of", "and", "or", "in", "at", "for", "from", "to", "with", "who", "by", "on"})
 
 
@@ -241,16 +241,16 @@ def fold_bracketed(text: str, ents: list[Entity]) -> list[Entity]:
 
 
 _QUANTITY = re.compile(r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|some"
-                       r"|many|dozens|hundreds|a few|few)$")
+                       r"|many|dozens|hundreds|few)$")
 
 
 def fold_heads(ents: list[Entity], roles: Collection[str]) -> list[Entity]:
     """One entity for a phrase of one of ``roles`` and the fuller phrase of its role that ends
     with it: the surname and the full name ("pizarro", "carlos pizarro"), the head and the
-    described thing ("farm", "la eminencia farm"; "bomb", "medium-sized bomb"). A MUC-4 key lists such mentions
-    as one filler's alternatives, and a second filler costs precision. The fuller phrase leads,
-    unless what it adds is only a quantity ("11 bombs" is the filler "bombs"). A phrase that
-    ends several fuller ones folds into the likeliest."""
+    described thing ("farm", "la eminencia farm"; "bomb", "medium-sized bomb"). A MUC-4 key
+    lists such mentions as one filler's alternatives, and a second filler costs precision. The
+    fuller phrase leads, unless what it adds is only a quantity ("11 bombs" is the filler
+    "bombs"). A phrase that ends several fuller ones folds into the likeliest."""
     into: dict[int, Entity] = {}
     for a in ents:
         if a.role not in roles:
