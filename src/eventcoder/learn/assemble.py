@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from ..lexicon import Lexicon
@@ -83,22 +83,32 @@ def entities(text: str, spans: list[RoleSpan]) -> list[Entity]:
     return out
 
 
+def _respan(text: str, ents: list[Entity], cut: Callable[[str, int, int], tuple[int, int]]) -> list[Entity]:
+    """The entities with each span's bounds replaced by ``cut(role, start, end)``, grouped again
+    when any changed (otherwise the grouping stands)."""
+    spans, changed = [], False
+    for e in ents:
+        for s in e.spans:
+            bounds = cut(e.role, s.start, s.end)
+            if bounds != (s.start, s.end):
+                s, changed = dataclasses.replace(s, start=bounds[0], end=bounds[1]), True
+            spans.append(s)
+    return entities(text, spans) if changed else ents
+
+
 def trimmed(text: str, ents: list[Entity]) -> list[Entity]:
     """The entities with the edge words of their spans trimmed (:data:`_LEADING`,
     :data:`_TRAILING`; a span that would be left empty stays as it is), grouped again, so that
     "several armed individuals" and "armed individuals" are one entity."""
-    spans, changed = [], False
-    for e in ents:
-        for s in e.spans:
-            start, end = s.start, s.end
-            if m := _LEADING.match(text, start, end):
-                start = m.end() if m.end() < end else start
-            if m := _TRAILING.search(text, start, end):
-                end = m.start() if m.start() > start else end
-            if (start, end) != (s.start, s.end):
-                s, changed = dataclasses.replace(s, start=start, end=end), True
-            spans.append(s)
-    return entities(text, spans) if changed else ents  # nothing trimmed: the grouping stands
+
+    def cut(role: str, start: int, end: int) -> tuple[int, int]:
+        if m := _LEADING.match(text, start, end):
+            start = m.end() if m.end() < end else start
+        if m := _TRAILING.search(text, start, end):
+            end = m.start() if m.start() > start else end
+        return start, end
+
+    return _respan(text, ents, cut)
 
 
 _WORDS = re.compile(r"\S+")
@@ -110,16 +120,16 @@ def untitled(text: str, ents: list[Entity], roles: Collection[str], titles: Coll
     antonio roldan betancur" is the filler "antonio roldan betancur": a MUC-4 key names a victim
     without the title), grouped again. A title is one of ``titles`` (lower case) followed by two
     words at least, none of them a title or a word such as "of" ("mayor of achi" stays)."""
-    spans, changed = [], False
-    for e in ents:
-        for s in e.spans:
-            if e.role in roles:
-                words = list(_WORDS.finditer(text, s.start, s.end))
-                low = [fold(w.group()) for w in words]
-                if len(words) >= 3 and low[0] in titles and not any(w in _NOT_IN_NAME or w in titles for w in low[1:]):
-                    s, changed = dataclasses.replace(s, start=words[1].start()), True
-            spans.append(s)
-    return entities(text, spans) if changed else ents
+
+    def cut(role: str, start: int, end: int) -> tuple[int, int]:
+        if role in roles:
+            words = list(_WORDS.finditer(text, start, end))
+            low = [fold(w.group()) for w in words]
+            if len(words) >= 3 and low[0] in titles and not any(w in _NOT_IN_NAME or w in titles for w in low[1:]):
+                return words[1].start(), end
+        return start, end
+
+    return _respan(text, ents, cut)
 
 
 _COORDINATION = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+", re.IGNORECASE)
@@ -177,14 +187,13 @@ def placeless(text: str, ents: list[Entity], roles: Collection[str]) -> list[Ent
     car parked nearby" is "car") and the members named after an organisation ("eln guerrillas"
     is "eln"), grouped again. The span ends before the first "in", "at" or "on" (or participle)
     after its first word."""
-    spans, changed = [], False
-    for e in ents:
-        after = _AFTER.get(e.role, _PLACE_AFTER) if e.role in roles else None
-        for s in e.spans:
-            if after is not None and (m := after.search(text, s.start, s.end)) and m.start() > s.start:
-                s, changed = dataclasses.replace(s, end=m.start()), True
-            spans.append(s)
-    return entities(text, spans) if changed else ents
+
+    def cut(role: str, start: int, end: int) -> tuple[int, int]:
+        if role in roles and (m := _AFTER.get(role, _PLACE_AFTER).search(text, start, end)) and m.start() > start:
+            return start, m.start()
+        return start, end
+
+    return _respan(text, ents, cut)
 
 
 # what a span names a part or an amount of, by role: the part of a building or a structure a
@@ -206,14 +215,14 @@ def wholes(text: str, ents: list[Entity], roles: Collection[str]) -> list[Entity
     "10 kg of dynamite" and "a truck bomb carrying almost 200 kg of dynamite" the weapon
     "dynamite". A MUC-4 key names the building, the pipeline or the explosive. Roles other
     than targets and weapons have no such pattern."""
-    spans, changed = [], False
-    for e in ents:
-        part = _PART_OF.get(e.role) if e.role in roles else None
-        for s in e.spans:
-            if part is not None and (m := part.match(text, s.start, s.end)) and m.end() < s.end:
-                s, changed = dataclasses.replace(s, start=m.end()), True
-            spans.append(s)
-    return entities(text, spans) if changed else ents
+
+    def cut(role: str, start: int, end: int) -> tuple[int, int]:
+        part = _PART_OF.get(role) if role in roles else None
+        if part is not None and (m := part.match(text, start, end)) and m.end() < end:
+            return m.end(), end
+        return start, end
+
+    return _respan(text, ents, cut)
 
 
 def fold_bracketed(text: str, ents: list[Entity]) -> list[Entity]:

@@ -514,6 +514,7 @@ def _count_lexicon() -> _CountLexicon:
     )
 
 
+@functools.lru_cache(maxsize=1)
 def person_titles() -> frozenset[str]:
     """The words that stand before a person's name as a title (lower case): the singular person
     nouns of the counts lexicon ("governor", "father") and its honorifics ("dr", "monsignor")."""
