@@ -428,3 +428,29 @@ def test_a_figure_a_later_sentence_tells_of_the_added_acts_type_only_goes_to_it(
     moved = give and how == "were murdered"
     assert bombing.fatalities == (None if moved else killed)
     assert attack.fatalities == (killed if moved else None)
+
+
+TIDY = ("a powerful bomb exploded today at the front doors of the liberal party headquarters in medellin, and "
+        "terrorists set off 10 kg of dynamite near a car parked nearby. the eln guerrillas were blamed.")
+UNTIDY = {"trim_spans": False, "untitle_roles": (), "split_roles": (), "whole_roles": (), "placeless_roles": (),
+          "fold_roles": ()}
+
+
+def test_the_stage_cuts_the_tagged_spans_to_the_fillers_a_key_would_name(stage_with, rules):
+    doc = Document(text=TIDY, doc_id="tidy-1", published=dt.date(1989, 12, 3))
+    stage = stage_with(relevant=True, bombing=True)
+    incidents = list(rules.process(doc).incidents)
+
+    def coded(**settings) -> set[str]:
+        for name, value in settings.items():
+            setattr(stage, name, value)
+        (bombing,) = [i for i in stage.apply(doc, list(incidents)) if i.coding.extractor == "test-crf.v0"]
+        assert_spans_sound(bombing, TIDY)
+        return {f.text for f in fillers(bombing)}
+
+    untidy = coded(**UNTIDY)
+    # the tagger's own spans, as it reads this report
+    assert {"powerful bomb", "10 kg of dynamite", "eln guerrillas"} <= untidy
+    tidy = coded(**{name: getattr(LearnedStage, name) for name in UNTIDY})
+    assert {"bomb", "dynamite", "eln"} <= tidy
+    assert not tidy & {"powerful bomb", "10 kg of dynamite", "eln guerrillas"}
