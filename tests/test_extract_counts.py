@@ -48,6 +48,35 @@ def test_nobody_hurt_does_not_undo_the_dead(extractor):
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "A bomb damaged the bank on Monday. The guard escaped unharmed.",
+        "A bomb exploded at the bank on Monday but did not cause any casualties.",
+        "A bomb exploded at the bank on Monday, causing only material damage.",
+    ],
+)
+def test_nobody_hurt_said_without_a_figure_means_nobody_killed_or_injured(extractor, text):
+    assert figures(extractor, text)[:2] == ((0, 0), (0, 0))
+
+
+def test_only_some_wounded_and_no_dead_named_means_nobody_killed(extractor):
+    text = "A bomb exploded at the police station on Monday. Only one policeman was slightly injured."
+    assert figures(extractor, text)[:2] == ((0, 0), (1, 1))
+
+
+def test_only_some_wounded_says_nothing_of_the_dead_when_a_death_is_named(extractor):
+    # the dead are the attackers', so the act has no figure of the dead; it is not a zero either
+    text = "Rebels attacked the army post on Monday. Only one soldier was wounded, and two attackers died."
+    assert figures(extractor, text)[1] == (1, 1)
+    assert figures(extractor, text)[0] != (0, 0)
+
+
+def test_wounded_without_only_say_nothing_of_the_dead(extractor):
+    text = "A bomb exploded at the police station on Monday. One policeman was slightly injured."
+    assert figures(extractor, text)[:2] == (None, (1, 1))
+
+
+@pytest.mark.parametrize(
     "text, killed",
     [
         ("Gunmen murdered two farmers near the market on Monday.", 2),

@@ -113,6 +113,8 @@ class CountMention:
     # people besides those the report counted before ("two of his bodyguards were also killed"):
     # merge_counts adds them to the figure it chooses
     besides: bool = False
+    # all the report counts of its kind ("only 1 policeman was slightly injured")
+    sole: bool = False
 
 
 # ------------------------------------------------------------------------------------------
@@ -226,6 +228,8 @@ class _CountLexicon:
     coord_of_max_words: int = 0  # words in one joined name after "the murder of"
     obj_kind: dict[str, str] = dataclasses.field(default_factory=dict)  # active verb before a bare noun -> kind
     coord_of_kind: dict[str, str] = dataclasses.field(default_factory=dict)  # "murder" of "the murder of A and B" -> kind
+    unharmed_kind: dict[str, str] = dataclasses.field(default_factory=dict)  # "escaped injury" -> injured
+    sole: re.Pattern[str] | None = None  # "only " just before a figure
 
 
 @functools.lru_cache(maxsize=1)
@@ -448,6 +452,14 @@ def _count_lexicon() -> _CountLexicon:
                 rf"(?<![\w-])(?P<trig>{_alt(obj_kind)})\s+(?P<qty>him|her)"
                 rf"(?=\s*(?:[.,;:!?)]|$)|\s+(?:in|at|on|near|outside|inside|with|and|as|while|when|after|before|from|"
                 rf"during|because|for|last|this|today|yesterday)(?![\w-]))")))
+    unharmed_kind: dict[str, str] = {}
+    for kind, words in (data.get("unharmed") or {}).items():
+        if kind not in KINDS:
+            raise CodebookError(f"{where}: unknown unharmed kind {kind!r}", fix=f"use one of {', '.join(KINDS)}")
+        for w in words:
+            unharmed_kind[_norm(w)] = kind
+    if unharmed_kind:  # "the councilman escaped unharmed": nobody was hurt
+        patterns = (*patterns, ("unharmed", 5, _compile(rf"(?<![\w-])(?P<trig>{_alt(unharmed_kind)})(?![\w-])")))
     periods = _section(data, "aggregate_periods", where)
     units = _alt(_words(periods, "units", where))
     number = rf"(?:{num}|few|several|a\s+few|couple\s+of|a\s+couple\s+of)"
@@ -460,7 +472,8 @@ def _count_lexicon() -> _CountLexicon:
     )
     trigger_cue = _compile(rf"{post_trig}|{active_trig}|{_alt(toll_kind)}|{_alt(of_nouns)}|{gap_trig}"
                            rf"|{_alt(one_verbs + one_intransitive + one_possessed)}|{_alt(one_nouns)}"
-                           + (rf"|{_alt(coord_of_kind)}" if coord_of_kind else ""))
+                           + (rf"|{_alt(coord_of_kind)}" if coord_of_kind else "")
+                           + (rf"|{_alt(unharmed_kind)}" if unharmed_kind else ""))
     # "... and their two employees": a possessive may stand before the figure of a later part
     cont = _compile(rf"{_SEP}\s+(?:(?:their|his|her)\s+)?(?P<qty>{qty})(?P<subj>{subj})")
     back = _compile(rf"(?P<qty>{qty})(?P<subj>{subj}){_SEP}\s+\Z")
@@ -511,6 +524,8 @@ def _count_lexicon() -> _CountLexicon:
         obj_kind=obj_kind,
         aggregate=aggregate,
         speech_verbs=frozenset(_norm(x) for x in _words(data, "speech_verbs", where)),
+        unharmed_kind=unharmed_kind,
+        sole=_compile(rf"(?<![\w-]){_alt(data['sole_markers'])}\s+\Z") if data.get("sole_markers") else None,
     )
 
 
@@ -1382,10 +1397,18 @@ def find_counts(text: str, start: int = 0, end: int | None = None) -> list[Count
             if name == "run_of":
                 add(_people_of(text, m, lex, lo, hi))
                 continue
+            if name == "unharmed":
+                add(_Cand(name=name, priority=priority, qspan=m.span("trig"), tspan=m.span("trig"),
+                          kind=lex.unharmed_kind[_norm(m.group("trig"))], low=0, high=0, qualifier=Qualifier.EXACT,
+                          subject="", side="targets", negated=True, toll=False))
+                continue
             if name == "nominal" and _attempt_before(text, m.start(), lex, lo):
                 continue  # "the attempted murder of 2 judges"
             if name == "toll":
                 kind = lex.toll_kind.get(_norm(m.group("trig")))
+                after = lex.trigger_kind.get(_next_word(text, m.end(), hi).lower().rstrip("."))
+                if _norm(m.group("trig")) == "toll" and after in KINDS:
+                    kind = after  # "a toll of 1 person wounded"
                 add(_candidate(text, m, name, priority, lex, lo, hi, m.span("trig"), kind))
                 continue
             if name == "post":
@@ -1470,6 +1493,7 @@ def find_counts(text: str, start: int = 0, end: int | None = None) -> list[Count
                 toll=c.toll,
                 aggregate=_aggregate(text, c, lex, lo, hi),
                 besides=c.besides or (c.parent is not None and cands[c.parent].besides),
+                sole=bool(lex.sole and not c.negated and lex.sole.search(text, max(lo, c.qspan[0] - 12), c.qspan[0])),
             )
         )
     return out
@@ -1595,7 +1619,8 @@ def incident_figures(mentions: list[CountMention]) -> tuple[Count | None, Count 
     to cover both sides ("14 fighters dead on both sides"), never the attackers' own dead alone.
     Zeros carry over between kinds: "there were no casualties" says nobody was killed and
     nobody was injured, and "no one was hurt" with no death mentioned says nobody was killed
-    either (a report names its dead before it says the rest were unhurt). Totals over a period
+    either (a report names its dead before it says the rest were unhurt); "only 1 policeman
+    was slightly injured", with no death named on any side, says nobody was killed. Totals over a period
     (``aggregate``) are the caller's to leave out."""
     pool = [c for c in mentions if c.side != "attackers"]
     killed = merge_counts(pool, "killed", side=None)
@@ -1606,6 +1631,12 @@ def incident_figures(mentions: list[CountMention]) -> tuple[Count | None, Count 
         injured = injured or combined
     if killed is None and _nobody(injured) and combined is None:
         killed = injured
+    if killed is None and combined is None and injured is not None and not any(c.kind == "killed" for c in mentions):
+        # "only 1 policeman was slightly injured", and no death named on any side: nobody died
+        sole = [c for c in pool if c.kind == "injured" and c.sole and c.count.low == injured.low
+                and set(c.count.spans) <= set(injured.spans)]
+        if sole and injured.qualifier == Qualifier.EXACT and injured.low:
+            killed = Count(0, 0, Qualifier.EXACT, injured.spans)
     return killed, injured, combined
 
 
