@@ -106,3 +106,20 @@ def test_an_undated_act_stays_undated_without_a_definite_mention(extractor):
 def test_who_was_attacked_decides_between_attack_and_armed_clash(extractor, text, sub_event_type):
     doc = Document(text=text, doc_id="t", published=PUBLISHED)
     assert [inc.sub_event_type for inc in extractor.extract(doc)] == [sub_event_type]
+
+
+def test_an_act_dated_from_another_act_is_an_act_of_its_own(extractor):
+    # "a week later" counts from 1 March: the bus bomb is another act, with its own figures
+    text = ("A car bomb exploded outside the court on 1 March, killing two guards. "
+            "A week later, a bus bomb exploded in the same street, killing five passengers.")
+    doc = Document(text=text, doc_id="t", published=PUBLISHED)
+    incidents = extractor.extract(doc)
+    assert [(i.date.start, i.fatalities.low) for i in incidents] == [
+        (dt.date(2021, 3, 1), 2), (dt.date(2021, 3, 8), 5)]
+
+
+def test_a_date_counted_from_the_time_of_writing_does_not_split_an_act(extractor):
+    # "two days ago" counts from the report, not from the date told before it
+    text = ("The president has stayed at the farm since 2 March. "
+            "Rebels attacked the farm two days ago, killing a guard.")
+    assert len(extractor.extract(Document(text=text, doc_id="t", published=PUBLISHED))) == 1
