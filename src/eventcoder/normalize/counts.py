@@ -232,6 +232,17 @@ class _CountLexicon:
     sole: re.Pattern[str] | None = None  # "only " just before a figure
 
 
+def _kind_of(section: dict[str, list[str]] | None, where: str) -> dict[str, str]:
+    """Phrase -> kind, from a section that lists phrases under a kind (``killed: [murdered, ...]``)."""
+    out: dict[str, str] = {}
+    for kind, words in (section or {}).items():
+        if kind not in KINDS:
+            raise CodebookError(f"{where}: unknown kind {kind!r}", fix=f"use one of {', '.join(KINDS)}")
+        for w in words:
+            out[_norm(w)] = kind
+    return out
+
+
 @functools.lru_cache(maxsize=1)
 def _count_lexicon() -> _CountLexicon:
     data = _read_yaml("counts")
@@ -423,13 +434,7 @@ def _count_lexicon() -> _CountLexicon:
             rf"(?:(?<![\w'’-])(?P<np>[^\W\d_][\w.-]*)['’]s|(?<![\w-])(?P<pr>his|her))\s+(?:own\s+)?"
             rf"(?P<trig>{_alt(one_possessed)})(?![\w-])(?!\s+(?:{not_before})(?![\w-]))")))
     coord = one.get("coordinated") or {}
-    coord_of_kind: dict[str, str] = {}
-    for kind, words in (coord.get("of_nouns") or {}).items():
-        if kind not in KINDS:
-            raise CodebookError(f"{where}: unknown one_person.coordinated.of_nouns kind {kind!r}",
-                                fix=f"use one of {', '.join(KINDS)}")
-        for w in words:
-            coord_of_kind[_norm(w)] = kind
+    coord_of_kind = _kind_of(coord.get("of_nouns"), f"{where}: one_person.coordinated.of_nouns")
     if coord_of_kind:  # "the assassination of Hector Oqueli and Gilda Flores" (see _people_of)
         patterns = (*patterns, ("run_of", 6, _compile(
             rf"(?<![\w-])(?P<trig>{_alt(coord_of_kind)}){_IN_PLACE}\s+of\s+(?=[^\W\d_])")))
@@ -438,12 +443,7 @@ def _count_lexicon() -> _CountLexicon:
         patterns = (*patterns, ("two", 6, _compile(
             rf"(?<![\w-])(?P<aux>{_alt(_words(coord, 'auxiliaries', where))})(?:\s+{one_adverbs})?"
             rf"(?:\s+{one_verbs_src}\s+and)?\s+(?P<trig>{one_verbs_src})(?![\w-])")))
-    obj_kind: dict[str, str] = {}
-    for kind, words in (one.get("objects") or {}).items():
-        if kind not in KINDS:
-            raise CodebookError(f"{where}: unknown one_person.objects kind {kind!r}", fix=f"use one of {', '.join(KINDS)}")
-        for w in words:
-            obj_kind[_norm(w)] = kind
+    obj_kind = _kind_of(one.get("objects"), f"{where}: one_person.objects")
     if obj_kind:  # "murdered university student Mario Flores"
         patterns = (*patterns, ("obj", 6, _compile(
             rf"(?<![\w-])(?P<trig>{_alt(obj_kind)})\s+(?P<np>[^\W\d_][\w'’.-]*(?:\s+[^\W\d_][\w'’.-]*){{0,3}})")),
@@ -452,12 +452,7 @@ def _count_lexicon() -> _CountLexicon:
                 rf"(?<![\w-])(?P<trig>{_alt(obj_kind)})\s+(?P<qty>him|her)"
                 rf"(?=\s*(?:[.,;:!?)]|$)|\s+(?:in|at|on|near|outside|inside|with|and|as|while|when|after|before|from|"
                 rf"during|because|for|last|this|today|yesterday)(?![\w-]))")))
-    unharmed_kind: dict[str, str] = {}
-    for kind, words in (data.get("unharmed") or {}).items():
-        if kind not in KINDS:
-            raise CodebookError(f"{where}: unknown unharmed kind {kind!r}", fix=f"use one of {', '.join(KINDS)}")
-        for w in words:
-            unharmed_kind[_norm(w)] = kind
+    unharmed_kind = _kind_of(data.get("unharmed"), f"{where}: unharmed")
     if unharmed_kind:  # "the councilman escaped unharmed": nobody was hurt
         patterns = (*patterns, ("unharmed", 5, _compile(rf"(?<![\w-])(?P<trig>{_alt(unharmed_kind)})(?![\w-])")))
     periods = _section(data, "aggregate_periods", where)
