@@ -71,6 +71,13 @@ def test_only_some_wounded_says_nothing_of_the_dead_when_a_death_is_named(extrac
     assert figures(extractor, text)[0] != (0, 0)
 
 
+def test_another_wounded_after_the_dead_is_not_added_to_the_wounded_told_before(extractor):
+    # "another" is one besides the two killed, not besides the three wounded of the lead
+    text = ("Two bombs left two dead and three injured in the port on Monday. One bomb exploded at "
+            "the hotel, killing two guests and injuring another.")
+    assert figures(extractor, text)[:2] == ((2, 2), (3, 3))
+
+
 def test_wounded_without_only_say_nothing_of_the_dead(extractor):
     text = "A bomb exploded at the police station on Monday. One policeman was slightly injured."
     assert figures(extractor, text)[:2] == (None, (1, 1))

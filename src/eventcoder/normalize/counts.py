@@ -360,7 +360,7 @@ def _count_lexicon() -> _CountLexicon:
     neg_words = [n for n in negation if _norm(n) != "no"]
     neg_src = rf"(?:{_bounded(neg_words)}|(?<![\w-])no(?=\s+[^\W\d_]))"
     # "the driver", "her daughter": one person, when a singular person noun follows (see _candidate)
-    article = r"(?<![\w-])(?:an?|another|the|his|her|their)(?=\s)"
+    article = r"(?<![\w-])(?:(?:an?|another|the|his|her|their)(?=\s)|another(?=[.,;:!?]))"
     qty = rf"(?:{quant}|{vague_src}|{neg_src}|{article})"
     qty_numeric = rf"(?:{quant}|{vague_src})"
     qty_materiel = rf"(?:{quant}|{vague_src}|(?<![\w-])(?:an?|another|the)(?=\s))"
@@ -389,7 +389,9 @@ def _count_lexicon() -> _CountLexicon:
                              rf"(?P<aux>{aux})\s+(?P<trig>{post_trig})(?![\w-])")),
         ("toll", 0, _compile(rf"(?<![\w-])(?P<trig>{_alt(toll_kind)}){toll_gap}(?:\s+{_bounded(toll_fillers)})*\s+(?P<qty>{qty_numeric})(?P<subj>{subj})")),
         ("active", 1, _compile(rf"(?<![\w-])(?P<trig>{active_trig})(?:\s+(?P<fill>{fill}))?\s+(?P<qty>{qty})(?P<subj>{subj})")),
-        ("nominal", 1, _compile(rf"(?<![\w-])(?P<trig>{_alt(of_nouns)})\s+of(?:\s+(?P<fill>{fill}))?\s+(?P<qty>{qty})(?P<subj>{subj})")),
+        # "the killing by soldiers of six peasants": who did it may stand before "of"
+        ("nominal", 1, _compile(rf"(?<![\w-])(?P<trig>{_alt(of_nouns)})(?:\s+by(?:\s+[^\W\d_][\w'’-]*){{1,3}}?)?\s+of"
+                                rf"(?:\s+(?P<fill>{fill}))?\s+(?P<qty>{qty})(?P<subj>{subj})")),
         (
             "gap",
             5,
@@ -760,6 +762,9 @@ def _candidate(
                 or people and people[-1] not in lex.person_singular):
             return None
         value = (1, 1, Qualifier.EXACT)
+    elif qtext == "another" and not tokens and name in ("active", "post"):
+        # "killing one soldier and wounding another", "one was killed and another injured"
+        value = (1, 1, Qualifier.EXACT)
     elif qtext in ("a", "an", "another"):
         if not _contains(tokens, lex.person_all) or tokens[0] in lex.collective:
             return None
@@ -800,8 +805,9 @@ def _candidate(
         toll=name == "toll",
         # "two of his bodyguards were also killed", "which left 7 other people dead", "another
         # soldier died": people besides those counted before ("the other person killed" is one
-        # of them)
-        besides=(name == "post" and _says_also(text, m)) or qtext == "another"
+        # of them; "killing two and injuring another" counts one besides the two killed, not
+        # besides the wounded told before)
+        besides=(name == "post" and _says_also(text, m)) or (qtext == "another" and bool(tokens))
         or (bool(tokens) and tokens[0] in ("other", "others") and qtext not in _DETERMINERS),
     )
 
