@@ -333,9 +333,10 @@ def _count_lexicon() -> _CountLexicon:
     )
     stop_alt = _alt(subject_stops)
     sw = rf"(?!{stop_alt}(?![\w'’-]))(?:(?:[a-z]\.){{2,}}|(?:\d+-)?[^\W\d_][\w'’]*(?:-[\w'’]+)*)"
-    # up to six words, and an acronym in brackets: "two leaders of the patriotic union (UP)"; a
-    # possessive only after "of" ("two members of his escort", "two of her bodyguards")
-    subj = rf"(?:\s+(?:of\s+(?:his|her|their|its)(?=\s)|{sw})){{0,6}}(?:\s+\([^\W_][\w.-]{{0,11}}\))?"
+    # up to subject_max_words words, and an acronym in brackets: "two leaders of the patriotic
+    # union (UP)"; a possessive only after "of" ("two members of his escort", "two of her bodyguards")
+    most = int(data.get("subject_max_words", 6))
+    subj = rf"(?:\s+(?:of\s+(?:his|her|their|its)(?=\s)|{sw})){{0,{most}}}(?:\s+\([^\W_][\w.-]{{0,11}}\))?"
 
     # ---- quantities
     w = rf"(?:{_alt(number_words + scales)})\b"
