@@ -338,7 +338,8 @@ class RuleExtractor:
         is a date of its own when the sentence names an act; one counted from the time of
         writing ("2 days ago") is not, as the report may count it from a date told before."""
         absolute = [d for d in an.dates if d.value.start is not None and (
-            d.kind != "relative" or (d.anchor is not None and an.strong and _LATER.search(text, *d.span)))]
+            d.kind != "relative"
+            or (d.anchor is not None and an.strong and self.lexicon.counted_from_date.search(text, *d.span)))]
         if act.date is not None and absolute and not act.date_reported:
             if absolute[0].value.start != act.date.value.start:
                 return True
@@ -699,11 +700,6 @@ _fold = normalize_place  # place names are compared as the gazetteer keys them
 
 # "the attacks", "these terrorist attacks", "this murder": a trigger that refers back to an act
 _DEFINITE = re.compile(r"\b(?:the|these|this|those|that)\s+(?:[\w-]+\s+){0,2}$", re.I)
-
-
-# a relative date counted from another date of the report: "a week later", "the next day",
-# "two days earlier" (not "2 days ago", "yesterday": counted from the time of writing)
-_LATER = re.compile(r"\b(?:later|after|afterwards|following|next|earlier|before|previous|prior)\b", re.IGNORECASE)
 
 
 def _speaks(text: str, end: int) -> bool:

@@ -76,6 +76,7 @@ class Lexicon:
         self.muc4 = {e.code: e.get("muc4") for e in self.event_types.entries}
 
         self.background = alias_pattern(self.event_types.raw.get("background_cues", []))
+        self.counted_from_date = alias_pattern(self.event_types.raw.get("counted_from_another_date", []))
         self.weapon = _Matcher({a: (e.code, "") for e in self.weapons.entries for a in e.aliases})
         self.weapon_implies = {e.code: e.get("implies") for e in self.weapons.entries}
 

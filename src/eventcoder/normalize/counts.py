@@ -230,6 +230,7 @@ class _CountLexicon:
     coord_of_kind: dict[str, str] = dataclasses.field(default_factory=dict)  # "murder" of "the murder of A and B" -> kind
     unharmed_kind: dict[str, str] = dataclasses.field(default_factory=dict)  # "escaped injury" -> injured
     sole: re.Pattern[str] | None = None  # "only " just before a figure
+    bare_tolls: frozenset[str] = frozenset()  # tolls of no kind ("toll")
 
 
 def _kind_of(section: dict[str, list[str]] | None, where: str) -> dict[str, str]:
@@ -523,6 +524,7 @@ def _count_lexicon() -> _CountLexicon:
         aggregate=aggregate,
         speech_verbs=frozenset(_norm(x) for x in _words(data, "speech_verbs", where)),
         unharmed_kind=unharmed_kind,
+        bare_tolls=frozenset(_norm(x) for x in data.get("bare_tolls") or []),
         sole=_compile(rf"(?<![\w-]){_alt(data['sole_markers'])}\s+\Z") if data.get("sole_markers") else None,
     )
 
@@ -1409,7 +1411,7 @@ def find_counts(text: str, start: int = 0, end: int | None = None) -> list[Count
             if name == "toll":
                 kind = lex.toll_kind.get(_norm(m.group("trig")))
                 after = lex.trigger_kind.get(_next_word(text, m.end(), hi).lower().rstrip("."))
-                if _norm(m.group("trig")) == "toll" and after in KINDS:
+                if _norm(m.group("trig")) in lex.bare_tolls and after in KINDS:
                     kind = after  # "a toll of 1 person wounded"
                 add(_candidate(text, m, name, priority, lex, lo, hi, m.span("trig"), kind))
                 continue
