@@ -1410,9 +1410,8 @@ def find_counts(text: str, start: int = 0, end: int | None = None) -> list[Count
                 continue  # "the attempted murder of 2 judges"
             if name == "toll":
                 kind = lex.toll_kind.get(_norm(m.group("trig")))
-                after = lex.trigger_kind.get(_next_word(text, m.end(), hi).lower().rstrip("."))
-                if _norm(m.group("trig")) in lex.bare_tolls and after in KINDS:
-                    kind = after  # "a toll of 1 person wounded"
+                if _norm(m.group("trig")) in lex.bare_tolls:  # "a toll of 1 person wounded"
+                    kind = lex.trigger_kind.get(_next_word(text, m.end(), hi).lower().rstrip("."), kind)
                 add(_candidate(text, m, name, priority, lex, lo, hi, m.span("trig"), kind))
                 continue
             if name == "post":
