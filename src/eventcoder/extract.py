@@ -50,6 +50,7 @@ from .records import (
     Target,
     TargetKind,
     Weapon,
+    span_gap,
     spans_overlap,
 )
 from .segment import Sentence, dateline, is_caseless, segment
@@ -374,7 +375,7 @@ class RuleExtractor:
             # act's dates, the one nearest a trigger of the sentence's type (any trigger if none has it)
             near = [t for t in an.strong if t.code == sub] or an.strong
             if near:
-                acts_dates.sort(key=lambda d: min(_gap(d.value.spans[0], t.span) for t in near))
+                acts_dates.sort(key=lambda d: min(span_gap(d.value.spans[0], t.span) for t in near))
             usable = acts_dates + [d for d in usable if d not in acts_dates]
             reported = {id(d) for d in usable if d not in acts_dates}
             if sub is None:
@@ -706,11 +707,6 @@ def _speaks(text: str, end: int) -> bool:
     """Whether the words right after ``end`` make the phrase before it a source, not an actor or
     a target ("police said", "army spokesman", "officials announced")."""
     return bool(_SPEAKER.match(text[end : end + 25].lstrip()))
-
-
-def _gap(a: Span, b: Span) -> int:
-    """Characters between two spans (0 when they touch or overlap)."""
-    return max(0, b[0] - a[1], a[0] - b[1])
 
 
 @functools.lru_cache(maxsize=8)

@@ -30,6 +30,11 @@ def spans_overlap(a: Span, b: Span) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
+def span_gap(a: Span, b: Span) -> int:
+    """Characters between two spans (0 when they touch or overlap)."""
+    return max(0, b[0] - a[1], a[0] - b[1])
+
+
 class _StrEnum(str, enum.Enum):
     def __str__(self) -> str:  # pragma: no cover - trivial
         return self.value

@@ -430,6 +430,36 @@ def test_a_figure_a_later_sentence_tells_of_the_added_acts_type_only_goes_to_it(
     assert attack.fatalities == (killed if moved else None)
 
 
+TWO_HOLDERS = ("lima, 12 mar 90 (efe) -- [text] alleged shining path members murdered four members of a family "
+               "in santa maria del valle today. after that, the terrorists used explosives against the town "
+               "hall. in huanta, far from there, rebels murdered a farmer and wounded two of his sons.")
+
+
+def test_an_added_act_takes_the_figures_of_one_act_only(stage_with):
+    # two bombings the rules coded hold figures told only in sentences of murders: the attack the
+    # classifiers add, told first in the first murder's sentence, takes that one's figure; the
+    # figure of the other murder, a different act, stays where it was
+    from eventcoder.normalize.counts import find_counts, incident_figures
+    from eventcoder.records import Incident
+
+    text = TWO_HOLDERS
+    doc = Document(text=text, doc_id="fig-3", published=dt.date(1990, 3, 12), source="muc4")
+    second = text.index("in huanta")
+    killed = incident_figures(find_counts(text, 0, text.index("after that")))[0]
+    injured = incident_figures(find_counts(text, second, len(text)))[1]
+    assert killed.low == 4 and injured.low == 2
+    first_bombing = Incident(doc_id="fig-3", event_type="explosions_remote_violence", sub_event_type="remote_explosive",
+                             evidence=((0, second),), fatalities=killed)
+    second_bombing = Incident(doc_id="fig-3", event_type="explosions_remote_violence",
+                              sub_event_type="remote_explosive", evidence=((second, len(text)),), injuries=injured)
+    stage = stage_with(relevant=True, attack=True)
+    stage.recode_other = False
+    one, two, attack = stage.apply(doc, [first_bombing, second_bombing])
+    assert attack.sub_event_type == "attack" and attack.evidence[0][1] <= text.index("after that")
+    assert (attack.fatalities, attack.injuries) == (killed, None)
+    assert (one.fatalities, two.injuries) == (None, injured)
+
+
 TIDY = ("a powerful bomb exploded today at the front doors of the liberal party headquarters in medellin, and "
         "terrorists set off 10 kg of dynamite near a car parked nearby. the eln guerrillas were blamed.")
 UNTIDY = {"trim_spans": False, "untitle_roles": (), "split_roles": (), "whole_roles": (), "placeless_roles": (),

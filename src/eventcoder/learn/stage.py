@@ -32,7 +32,8 @@ from pathlib import Path
 
 from ..lexicon import Lexicon
 from ..normalize.counts import find_counts, incident_figures, person_titles
-from ..records import Actor, ActorKind, Coding, Count, Document, Incident, Target, TargetKind, Weapon, spans_overlap
+from ..records import (Actor, ActorKind, Coding, Count, Document, Incident, Target, TargetKind, Weapon, span_gap,
+                       spans_overlap)
 from ..segment import PARAGRAPH_BREAK, is_caseless, segment
 from .assemble import (PERPETRATOR_ROLES, TYPES, Entity, entities, fold_bracketed, fold_heads, likeliest_type,
                        placeless, split_coordinated, trimmed, untitled, wholes)
@@ -249,7 +250,7 @@ class LearnedStage:
                                              event_type=self.lexicon.group.get(code) or out[i].event_type)
                 return i
         near = _nearest(out, range(len(out)), [], evidence[0]) if out else None
-        given = self._give_figures(out, told, muc_type) if self.give_figures else {}
+        given = self._give_figures(out, told, muc_type, evidence) if self.give_figures else {}
         held = {sp for inc in out for c in (inc.fatalities, inc.injuries, inc.killed_or_injured) if c for sp in c.spans}
         out.append(self._new(doc, code, evidence, out[near] if near is not None else None, held, given))
         return len(out) - 1
@@ -261,10 +262,12 @@ class LearnedStage:
                 for s in segment(text)]
 
     def _give_figures(self, out: list[Incident], told: list[tuple[tuple[int, int], set[str | None]]],
-                      muc_type: str) -> dict[str, Count]:
-        """Take from the incidents of another MUC-4 type the figures they hold only by a sentence
-        that tells an act of ``muc_type`` (``told``: see :meth:`_told`) and none of theirs, and
-        return them by field (the first of each); the added act of ``muc_type`` reads them."""
+                      muc_type: str, evidence: tuple[int, int]) -> dict[str, Count]:
+        """Take from an incident of another MUC-4 type the figures it holds only by a sentence
+        that tells an act of ``muc_type`` (``told``: see :meth:`_told`) and none of its own, and
+        return them by field; the added act of ``muc_type``, told first in ``evidence``, reads
+        them. Of several such incidents only the one whose figures lie nearest the added act's
+        sentence gives: figures of two incidents are figures of two acts."""
         starts = [span[0] for span, _ in told]
 
         def tells(span: tuple[int, int]) -> set[str | None] | None:
@@ -274,22 +277,26 @@ class LearnedStage:
                 return None
             return told[k][1]
 
-        given: dict[str, Count] = {}
+        offers: list[tuple[int, int, dict[str, Count]]] = []  # (distance, incident, figures)
         for i, inc in enumerate(out):
             mine = self.lexicon.muc4.get(inc.sub_event_type)
             if mine is None or mine == muc_type:
                 continue
-            gone = {}
+            figures = {}
             for f in ("fatalities", "injuries", "killed_or_injured"):
                 c = getattr(inc, f)
                 if c is None or not c.spans:
                     continue
                 types = [tells(sp) for sp in c.spans]
                 if all(t is not None and muc_type in t and mine not in t for t in types):
-                    gone[f] = None
-                    given.setdefault(f, c)
-            if gone:
-                out[i] = dataclasses.replace(inc, **gone)
+                    figures[f] = c
+            if figures:
+                far = min(span_gap(sp, evidence) for c in figures.values() for sp in c.spans)
+                offers.append((far, i, figures))
+        if not offers:
+            return {}
+        _, i, given = min(offers, key=lambda o: o[:2])
+        out[i] = dataclasses.replace(out[i], **dict.fromkeys(given))
         return given
 
     def _coding(self) -> Coding:
