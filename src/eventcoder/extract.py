@@ -23,6 +23,7 @@ event type are merged into one record, as ACLED does.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import functools
 import re
 from dataclasses import dataclass, field
@@ -675,6 +676,8 @@ class RuleExtractor:
         text = doc.text
         lowercase = is_caseless(text)
         dates = find_dates(text, published=doc.published, hijri_calendar=doc.hijri_calendar, day_first=doc.day_first)
+        if doc.published is not None:  # "who will take office on 1 June": no act is dated after its report
+            dates = [d for d in dates if d.value.start is None or d.value.start <= doc.published + _DAY]
         dl = dateline(text)
         if dl is not None:  # the dateline's date is when the report was filed, not when the act happened
             dates = [d for d in dates if not (d.value.spans and dl[0][0] <= d.value.spans[0][0] < dl[0][1])]
@@ -696,6 +699,7 @@ class RuleExtractor:
         return [self._incident(doc, act, claimed_by, group, claim) for act in acts]
 
 
+_DAY = datetime.timedelta(days=1)  # a report's dateline is local time: an act may be dated a day later in GMT
 _fold = normalize_place  # place names are compared as the gazetteer keys them
 
 

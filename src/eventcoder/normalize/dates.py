@@ -23,7 +23,11 @@ Resolution rules (none of them reads the machine clock):
   publication date ("within a year"; for a Gregorian date the day after it counts too, for the
   time zones of datelines and GMT times), and gets ``year_inferred=True``. Without a publication
   date, the last absolute date earlier in the same paragraph is used instead; without either,
-  the mention is kept with ``start=end=None`` and precision ``unknown``.
+  the mention is kept with ``start=end=None`` and precision ``unknown``. In a clause about the
+  future (a marker of ``future_markers`` in the Gregorian table before the date, "who will take
+  office on 1 June", "the elections scheduled for 11 March", with no word of ``future_ends``, a
+  past tense or a relative pronoun, between them, and no "of" right before the date) the year
+  is the next in which the date is not before the publication date.
 * Relative, weekday and "earlier this ..." expressions resolve against the last *absolute* date
   earlier in the same paragraph that names a day not after the publication date
   (``DateMention.anchor`` is its span), else the publication date (``anchor=None``). A month or
@@ -177,6 +181,8 @@ GREGORIAN_SCHEMA: dict[str, Any] = {
             "additionalProperties": _WORDS,
         },
         "ordinals": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1, "maximum": 31}},
+        "future_markers": _WORDS,
+        "future_ends": _WORDS,
         "two_digit_years": {
             "type": "object",
             "required": ["pivot_without_publication", "followers"],
@@ -363,6 +369,11 @@ class Tables:
         names = g.get("name_nouns", [])
         # "the 19 April Movement", "15 September Street": a date that begins a name
         self.name_after = re.compile(r"[^\S\n]+" + _alt(names) + r"(?!\w)", re.I) if names else None
+        # "who will take office on 1 June": a date without a year in a clause about the future
+        markers = g.get("future_markers", [])
+        self.future = re.compile(r"(?<![\w'’])" + _alt(markers) + r"(?!\w)", re.I) if markers else None
+        ends = g.get("future_ends", [])
+        self.future_ends = re.compile(r"(?<![\w'’])" + _alt(ends) + r"(?!\w)", re.I) if ends else None
         self.weekdays = {w.lower(): int(num) for num, words in g["weekdays"].items() for w in words}
         self.ordinals = {_norm(k): int(v) for k, v in g["ordinals"].items()}
         self.pivot = int(g["two_digit_years"]["pivot_without_publication"])
@@ -724,11 +735,18 @@ def _hijri_year(cal: _HijriCalendar, y: int) -> _Res | None:
     return _Res(a - _ONE, b + _ONE, DatePrecision.YEAR, a, margin=1)
 
 
-def _infer(build: Callable[[int], _Res | None], year: int, limit: dt.date) -> _Res | None:
+def _infer(build: Callable[[int], _Res | None], year: int, limit: dt.date, ahead: bool = False) -> _Res | None:
     """The most recent of ``year`` and ``year - 1`` whose window starts on or before ``limit``;
     a Gregorian day may be one day after it (a wire's dateline is local time, the act may be
     dated in GMT: "0130 GMT on 7 September" in a report filed on 6 September is not a year old;
-    a Hijri window already carries its one-day doubt)."""
+    a Hijri window already carries its one-day doubt). ``ahead`` (a clause about the future):
+    the first of ``year`` and ``year + 1`` whose window ends on or after ``limit``."""
+    if ahead:
+        for y in (year, year + 1):
+            res = build(y)
+            if res is not None and res.end is not None and res.end >= limit:
+                return replace(res, year_inferred=True)
+        return None
     for y in (year, year - 1):
         res = build(y)
         if res is not None and res.first <= (limit + _ONE if res.margin == 0 else limit):
@@ -813,7 +831,7 @@ class _Cand:
     kind: str
     span: Span
     calendar: Calendar
-    needs: str  # "none": build() | "year": build(limit_day) | "anchor": build(_Ref)
+    needs: str  # "none": build() | "year": build(limit_day, ahead) | "anchor": build(_Ref)
     build: Callable[..., _Res | None]
 
 
@@ -872,10 +890,10 @@ def _day_builder(cal: Calendar, ctx: _Ctx, m1: int, d1: int, m2: int, d2: int, y
     if y is not None:
         return "none", lambda: window(y, y1)
 
-    def infer(limit: dt.date) -> _Res | None:
+    def infer(limit: dt.date, ahead: bool = False) -> _Res | None:
         # Years are counted in the calendar of the expression; the year tried is the start's.
         year = ctx.cal.from_gregorian(limit)[0] if cal is Calendar.HIJRI else limit.year
-        return _infer(lambda ys: window(ys + 1 if wraps else ys, ys), year, limit)
+        return _infer(lambda ys: window(ys + 1 if wraps else ys, ys), year, limit, ahead)
 
     return "year", infer
 
@@ -890,9 +908,9 @@ def _month_builder(cal: Calendar, ctx: _Ctx, month: int, y: int | None, lo: int 
     if y is not None:
         return "none", lambda: window(y)
 
-    def infer(limit: dt.date) -> _Res | None:
+    def infer(limit: dt.date, ahead: bool = False) -> _Res | None:
         year = ctx.cal.from_gregorian(limit)[0] if cal is Calendar.HIJRI else limit.year
-        return _infer(window, year, limit)
+        return _infer(window, year, limit, ahead)
 
     return "year", infer
 
@@ -1322,7 +1340,7 @@ def find_dates(text: str, *, published: dt.date | None, hijri_calendar: str = "t
             elif c.needs == "year":
                 ref = pub or last_any
                 if ref is not None:
-                    res, anchor = c.build(ref.day), ref.span
+                    res, anchor = c.build(ref.day, _future(text, c.span[0], tables)), ref.span
             else:
                 ref = last or pub
                 if ref is not None:
@@ -1344,6 +1362,33 @@ def find_dates(text: str, *, published: dt.date | None, hijri_calendar: str = "t
                     last = last_any
         out.append(DateMention(value, c.kind, anchor))
     return out
+
+
+# what ends the clause a date is read in, looking back from it
+_CLAUSE_END = re.compile(r"[.;:!?,\"“”()\[\]\n]")
+_FUTURE_REACH = 100  # characters looked back for a future marker
+
+
+def _future(text: str, at: int, tables: Tables) -> bool:
+    """Whether the clause before offset ``at`` speaks of the future ("who will take office on 1
+    June", "elections scheduled for 11 March"): its year is then the next, not the last. A past
+    tense or a relative clause after the future marker ("will be in charge because he was
+    injured on 23 January", "will investigate the attack that killed 10 on 31 October") or "of"
+    right before the date ("punishment for the massacre of 16 November", but "as of 1 June")
+    leaves the date in the past."""
+    if tables.future is None:
+        return False
+    lo = max(0, at - _FUTURE_REACH)
+    ends = [m.end() for m in _CLAUSE_END.finditer(text, lo, at)]
+    futures = list(tables.future.finditer(text, ends[-1] if ends else lo, at))
+    if not futures:
+        return False
+    if tables.future_ends is not None and tables.future_ends.search(text, futures[-1].end(), at):
+        return False
+    return _OF_BEFORE.search(text, futures[-1].end(), at) is None
+
+
+_OF_BEFORE = re.compile(r"(?<!\bas)\s+of\s+(?:the\s+)?$", re.I)
 
 
 def _can_anchor(res: _Res, published: dt.date | None) -> bool:
