@@ -90,6 +90,8 @@ def test_wounded_without_only_say_nothing_of_the_dead(extractor):
         ("Three teachers were shot to death in the square on Monday.", 3),
         ("The council condemned the assassination of four judges on Monday.", 4),
         ("The corpses of five herders were found on Monday after the raid.", 5),
+        # "slaying" names the act and "the six priests'" owns it (event types 1.5.0, counts 1.18.0)
+        ("The bishop named the officers involved in the six priests' slaying on Monday.", 6),
     ],
 )
 def test_murder_words_give_the_dead(extractor, text, killed):

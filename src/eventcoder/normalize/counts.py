@@ -394,6 +394,10 @@ def _count_lexicon() -> _CountLexicon:
         # "the killing by soldiers of six peasants": who did it may stand before "of"
         ("nominal", 1, _compile(rf"(?<![\w-])(?P<trig>{_alt(of_nouns)})(?:\s+by(?:\s+[^\W\d_][\w'’-]*){{1,3}}?)?\s+of"
                                 rf"(?:\s+(?P<fill>{fill}))?\s+(?P<qty>{qty})(?P<subj>{subj})")),
+        # "the six Jesuits' murder", "the two journalists' killings": a figure of people who own
+        # the noun of the act (people only: see find_counts)
+        ("possessor", 1, _compile(rf"(?P<qty>{qty_numeric})(?P<subj>{subj})(?<=['’])(?:s(?![\w-]))?"
+                                  rf"\s+(?P<trig>{_alt(of_nouns)})(?![\w-])")),
         (
             "gap",
             5,
@@ -1408,6 +1412,12 @@ def find_counts(text: str, start: int = 0, end: int | None = None) -> list[Count
                 continue
             if name == "nominal" and _attempt_before(text, m.start(), lex, lo):
                 continue  # "the attempted murder of 2 judges"
+            if name == "possessor":
+                c = _candidate(text, m, name, priority, lex, lo, hi, m.span("trig"))
+                if c is not None and _contains([t.lower().rstrip("'’") for t in c.subject.split()], lex.person_all):
+                    c.subject = c.subject.rstrip("'’")
+                    add(c)  # "the two groups' killings" counts no one
+                continue
             if name == "toll":
                 kind = lex.toll_kind.get(_norm(m.group("trig")))
                 if _norm(m.group("trig")) in lex.bare_tolls:  # "a toll of 1 person wounded"
