@@ -96,6 +96,26 @@ def test_gregorian_date_round_trip(day: dt.date, fmt: str, lag: int, frame: tupl
     assert again.spans == ((0, len(v.text)),)
 
 
+@settings(max_examples=300, deadline=None)
+@example(day=dt.date(2024, 2, 29), fmt="d Month", lead=300, frame=("The minister will visit the town on ", "."))
+@given(
+    day=st.dates(min_value=dt.date(1980, 1, 1), max_value=dt.date(2030, 12, 31)),
+    fmt=st.sampled_from(sorted(NO_YEAR)),
+    lead=st.integers(0, 360),
+    frame=st.sampled_from([("The minister will visit the town on ", "."),
+                           ("Talks scheduled for ", " were called off, the rebels said."),
+                           ("The president-elect, who is to take office on ", ", condemned the attack.")]),
+)
+def test_a_day_without_a_year_in_a_clause_about_the_future_is_the_next_one(day, fmt, lead, frame) -> None:
+    # any day from the publication date to 360 days after it, written without its year in a
+    # clause about the future, resolves to itself (gregorian table 1.3.0, future_markers)
+    published = day - dt.timedelta(days=lead)
+    text = frame[0] + GREGORIAN_FORMATS[fmt](day) + frame[1]
+    (mention,) = find_dates(text, published=published)
+    v = mention.value
+    assert (v.start, v.end, v.precision, v.year_inferred) == (day, day, DatePrecision.DAY, True)
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     month=st.integers(1, 12),
