@@ -47,7 +47,7 @@ def _params(cases: list[dict]) -> list:
 # YAML cases
 
 
-_IRREGULAR = {"man": "men", "woman": "women", "child": "children", "person": "people", "wife": "wives",
+_IRREGULAR = {"man": "men", "woman": "women", "child": "children", "grandchild": "grandchildren", "person": "people", "wife": "wives",
               "passerby": "passersby", "passer-by": "passers-by", "mujahid": "mujahidin",
               "istishhadi": "istishhadiyin", "inghimasi": "inghimasiyin"}
 
