@@ -470,3 +470,13 @@ def test_bad_lexicon_fails_with_a_code() -> None:
     with pytest.raises(CodebookError) as info:
         counts._words({"negation": ["no one", False]}, "negation", "test.yaml")
     assert info.value.code == "E010"
+
+
+@pytest.mark.parametrize("text", [
+    # the appositive ends a list of people joined before it: not a figure of one
+    "Their cook, Elba Ramos, and her daughter, Celina Ramos, were assassinated.",
+    # a figure in the appositive is a list, not a description: neither 2 nor 3 alone
+    "Two soldiers, three policemen, were killed.",
+])
+def test_an_appositive_gives_no_figure_of_a_part(text: str) -> None:
+    assert find_counts(text) == []

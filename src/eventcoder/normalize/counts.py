@@ -371,8 +371,13 @@ def _count_lexicon() -> _CountLexicon:
     aux = rf"(?:\s+{_bounded(auxiliaries + connectors)})*"
     # "7 people, including 3 children, were killed" / "7 people, two of them children, were killed"
     # ... or set off by dashes: "two missionaries -- aged 19 and 21 -- were shot to death"
+    # ... or an appositive of words and no figure after a word: "two soldiers, members of the
+    # fourth brigade, were killed", "one of his children, 23-year-old Ramiro, was wounded" (not
+    # after a number: "Pelaez, 45, a former mayor, was murdered" is no 45)
+    apword = rf"(?!{num})(?:[^\W\d_][\w'’-]*|\d+-[^\W\d_][\w-]*)"
     paren = (rf"(?:\s*,\s*(?:{_alt(parentheticals)}\b|{num}\s+(?:{partitives})\b)[^,.;:!?]{{0,60}},"
-             rf"|\s+(?:--|—|–)\s*[^-—–.;:!?\n]{{1,60}}?\s*(?:--|—|–))?")
+             rf"|(?<=[^\W\d_])\s*,\s*{apword}(?:\s+{apword}){{0,7}}\s*,"
+             rf"|\s+(?:--|—|–)\s*(?:[^-—–.;:!?\n]|-(?!-)){{1,60}}?\s*(?:--|—|–))?")
     # "the death toll from the attack on Tuesday rose to 41": a phrase between the toll noun
     # and its verb
     toll_gap = (rf"(?:\s+{_bounded(_words(data, 'toll_gap_openers', where))}\s+[^.;:!?\n]{{1,60}}?"
@@ -863,6 +868,7 @@ _SUBJECT_BEFORE_WHO = re.compile(r"(?<![\w'’.-])([^\W\d_][\w'’-]*),\s+who\s+
 _JOIN_TOKEN = re.compile(r"[^\W\d_][\w'’.-]*|\d[\d,]*\d|\d|,|\S")
 _JOIN_BOUNDARY = re.compile(r"[.;:!?](?=\s)|[\n()\"“”]|--")
 _DETERMINERS = frozenset(("the", "his", "her", "their", "a", "an"))
+_SINGULAR = _DETERMINERS | {"one", "another"}  # a figure of one person
 _BRACKETED = re.compile(r"\([^()\n]{1,60}\)")
 _NEITHER_NOR = re.compile(r"\bneither\b[^.;:!?]*\bnor(?:\s+[^\W\d_][\w'’.-]*){0,2}\s+\Z", re.IGNORECASE)
 _NAME_THEN_AND = re.compile(r"(?:\s+[^\W\d_][\w'’.-]*){0,5}?\s*,?\s+and\s+([^\W\d_][\w'’.-]*)")
@@ -1344,6 +1350,10 @@ def _person_before_preposition(text: str, i: int, lex: _CountLexicon, lo: int) -
 def _post_valid(text: str, m: re.Match[str], lex: _CountLexicon, hi: int) -> tuple[bool, int]:
     """Whether a post-trigger match counts, and its priority (0 with an auxiliary, else 2)."""
     aux = {t.lower() for t in m.group("aux").split()}
+    if (m.group("paren") or "").lstrip().startswith(",") and "were" in aux and _norm(m.group("qty")) in _SINGULAR:
+        # "... and her daughter, Celina Ramos, were assassinated": one of several people joined
+        # before her, not a figure of one
+        return False, 0
     if m.group("rel"):  # only before a real passive (the clause names no act: see the pattern)
         return bool(aux & lex.passive_markers), 0
     if m.group("ing"):  # only before a real passive, and never a figure's own verb ("killing 3 ...")
