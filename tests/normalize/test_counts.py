@@ -480,3 +480,22 @@ def test_bad_lexicon_fails_with_a_code() -> None:
 ])
 def test_an_appositive_gives_no_figure_of_a_part(text: str) -> None:
     assert find_counts(text) == []
+
+
+@pytest.mark.parametrize("text, wounds", [
+    # a figure before "wounds" that names no people counts the wounds of one person
+    ("The mayor received three bullet wounds and was taken to hospital.", 3),
+    ("According to the coroner, the body had 18 bullet wounds.", 18),
+])
+def test_wounds_count_people_only(text: str, wounds: int) -> None:
+    assert all(wounds not in (m.count.low, m.count.high) for m in find_counts(text))
+
+
+def test_lives_are_counted_after_claimed_or_cost_only() -> None:
+    assert [(m.kind, m.count.low) for m in find_counts("The attack claimed 14 lives.")] == [("killed", 14)]
+    assert find_counts("Surgeons at the hospital saved 14 lives.") == []
+
+
+def test_injury_verbs_end_the_figures_noun() -> None:
+    [m] = find_counts("Two women received minor injuries in the blast.")
+    assert (m.kind, m.count.low, m.subject) == ("injured", 2, "women")

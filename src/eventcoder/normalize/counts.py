@@ -231,6 +231,10 @@ class _CountLexicon:
     unharmed_kind: dict[str, str] = dataclasses.field(default_factory=dict)  # "escaped injury" -> injured
     sole: re.Pattern[str] | None = None  # "only " just before a figure
     bare_tolls: frozenset[str] = frozenset()  # tolls of no kind ("toll")
+    people_only: frozenset[str] = frozenset()  # post triggers after a noun of people only ("wounds")
+    bare_only: frozenset[str] = frozenset()  # post triggers right after the noun only ("death")
+    not_after_bare: frozenset[str] = frozenset()  # words that make such a trigger a modifier ("squad")
+    subject_verbs: frozenset[str] = frozenset()  # verbs of an injury noun that end the figure's noun
 
 
 def _kind_of(section: dict[str, list[str]] | None, where: str) -> dict[str, str]:
@@ -465,6 +469,11 @@ def _count_lexicon() -> _CountLexicon:
                 rf"(?<![\w-])(?P<trig>{_alt(obj_kind)})\s+(?P<qty>him|her)"
                 rf"(?=\s*(?:[.,;:!?)]|$)|\s+(?:in|at|on|near|outside|inside|with|and|as|while|when|after|before|from|"
                 rf"during|because|for|last|this|today|yesterday)(?![\w-]))")))
+    lives_verbs = _words(data, "lives_verbs", where) if data.get("lives_verbs") else []
+    if lives_verbs:  # "the attack claimed 14 lives"
+        patterns = (*patterns, ("lives", 1, _compile(
+            rf"(?<![\w-]){_alt(lives_verbs)}\s+(?P<qty>{qty_numeric})"
+            rf"(?P<subj>(?:\s+(?:more|other|innocent|civilian|human))?)\s+(?P<trig>lives)(?![\w-])")))
     unharmed_kind = _kind_of(data.get("unharmed"), f"{where}: unharmed")
     if unharmed_kind:  # "the councilman escaped unharmed": nobody was hurt
         patterns = (*patterns, ("unharmed", 5, _compile(rf"(?<![\w-])(?P<trig>{_alt(unharmed_kind)})(?![\w-])")))
@@ -477,11 +486,15 @@ def _count_lexicon() -> _CountLexicon:
         rf"|(?<![\w-])since\s+(?:(?:early|late|mid)\s+)?(?:1[89]|20)\d\d(?![\w-])"
         + (rf"|(?<![\w-])since\s+(?:the\s+)?(?:[^\W\d_][\w'’-]*\s+){{1,4}}?(?:was\s+|were\s+)?"
            rf"(?:{_alt(_words(periods, 'since_events', where))})(?![\w-])" if periods.get("since_events") else "")
+        + (rf"|(?<![\w-])(?:{_alt(_words(periods, 'before_alone', where))})\s+(?:the\s+(?:first|last|past)\s+)?"
+           rf"(?:{_alt(_words(data, 'months', where))}|{units}|(?:1[89]|20)\d\d)\s+alone(?![\w-])"
+           if periods.get("before_alone") else "")
     )
     trigger_cue = _compile(rf"{post_trig}|{active_trig}|{_alt(toll_kind)}|{_alt(of_nouns)}|{gap_trig}"
                            rf"|{_alt(one_verbs + one_intransitive + one_possessed)}|{_alt(one_nouns)}"
                            + (rf"|{_alt(coord_of_kind)}" if coord_of_kind else "")
-                           + (rf"|{_alt(unharmed_kind)}" if unharmed_kind else ""))
+                           + (rf"|{_alt(unharmed_kind)}" if unharmed_kind else "")
+                           + (r"|(?<![\w-])lives(?![\w-])" if lives_verbs else ""))
     # "... and their two employees": a possessive may stand before the figure of a later part
     cont = _compile(rf"{_SEP}\s+(?:(?:their|his|her)\s+)?(?P<qty>{qty})(?P<subj>{subj})")
     back = _compile(rf"(?P<qty>{qty})(?P<subj>{subj}){_SEP}\s+\Z")
@@ -535,6 +548,10 @@ def _count_lexicon() -> _CountLexicon:
         unharmed_kind=unharmed_kind,
         bare_tolls=frozenset(_norm(x) for x in data.get("bare_tolls") or []),
         sole=_compile(rf"(?<![\w-]){_alt(data['sole_markers'])}\s+\Z") if data.get("sole_markers") else None,
+        people_only=frozenset(_norm(x) for x in data.get("people_only") or []),
+        bare_only=frozenset(_norm(x) for x in data.get("bare_only") or []),
+        not_after_bare=frozenset(_norm(x) for x in one.get("not_before_possessed") or []),
+        subject_verbs=frozenset(_norm(x) for x in data.get("subject_verbs") or []),
     )
 
 
@@ -677,10 +694,13 @@ class _Cand:
     besides: bool = False  # "... were also killed" (CountMention.besides)
 
 
-def _clean_subject(raw: str) -> str:
+def _clean_subject(raw: str, verbs: frozenset[str] = frozenset()) -> str:
     toks = raw.split()
     while toks and toks[0].lower() in ("of", "the", "those", "these", "whom"):
         toks = toks[1:]
+    cut = next((i for i, t in enumerate(toks) if t.lower() in verbs), None)
+    if cut:  # "two women received minor injuries" -> "women"
+        toks = toks[:cut]
     for i, t in enumerate(toks[1:], 1):  # "a soldier guarding the gate" -> "soldier"
         if len(t) > 4 and t.lower().endswith("ing"):
             toks = toks[:i]
@@ -755,7 +775,7 @@ def _candidate(
         kind = lex.trigger_kind.get(trig) or ("killed_or_injured" if lex.combined.match(trig) else None)
         if kind is None:
             return None
-    subject = _clean_subject(m.group("subj") or "")
+    subject = _clean_subject(m.group("subj") or "", lex.subject_verbs)
     tokens = [t.lower() for t in subject.split()]
     if tokens and tokens[0] in lex.not_subjects:
         return None
@@ -1360,9 +1380,11 @@ def _post_valid(text: str, m: re.Match[str], lex: _CountLexicon, hi: int) -> tup
         words = {t.lower() for t in _WORD.findall(m.group("ing"))}
         ok = bool(aux & lex.passive_markers) and words.isdisjoint(lex.trigger_kind) and words.isdisjoint(lex.passive_markers)
         return ok, 0
+    trig = _norm(m.group("trig"))
+    if trig in lex.bare_only and (aux or _next_word(text, m.end("trig"), hi).lower() in lex.not_after_bare):
+        return False, 0  # "three rebels were sentenced to death", "two death threats"
     if aux & lex.passive_markers:
         return True, 0
-    trig = _norm(m.group("trig"))
     if trig in lex.verb_triggers:
         # "12 gunmen killed ..." is active unless nothing object-like follows the verb
         nxt_end = m.end("trig")
@@ -1434,11 +1456,18 @@ def find_counts(text: str, start: int = 0, end: int | None = None) -> list[Count
                     kind = lex.trigger_kind.get(_next_word(text, m.end(), hi).lower().rstrip("."), kind)
                 add(_candidate(text, m, name, priority, lex, lo, hi, m.span("trig"), kind))
                 continue
+            if name == "lives":
+                add(_candidate(text, m, name, priority, lex, lo, hi, m.span("trig"), "killed"))
+                continue
             if name == "post":
                 ok, prio = _post_valid(text, m, lex, hi)
                 if not ok:
                     continue
-                parent = add(_candidate(text, m, name, prio, lex, lo, hi, m.span("trig")))
+                parent = _candidate(text, m, name, prio, lex, lo, hi, m.span("trig"))
+                if parent is not None and _norm(m.group("trig")) in lex.people_only and not (
+                        _contains(parent.subject.lower().split(), lex.person_all)):
+                    continue  # "the mayor received three bullet wounds": wounds, not people
+                parent = add(parent)
                 # "7 soldiers and 3 civilians were killed": earlier items share the trigger
                 qstart = m.start("qty")
                 while parent is not None:
