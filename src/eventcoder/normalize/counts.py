@@ -235,6 +235,7 @@ class _CountLexicon:
     bare_only: frozenset[str] = frozenset()  # post triggers right after the noun only ("death")
     not_after_bare: frozenset[str] = frozenset()  # words that make such a trigger a modifier ("squad")
     subject_verbs: frozenset[str] = frozenset()  # verbs of an injury noun that end the figure's noun
+    age_before: re.Pattern[str] | None = None  # "aged 7 and " just before a number: an age
 
 
 def _kind_of(section: dict[str, list[str]] | None, where: str) -> dict[str, str]:
@@ -339,9 +340,10 @@ def _count_lexicon() -> _CountLexicon:
     stop_alt = _alt(subject_stops)
     sw = rf"(?!{stop_alt}(?![\w'’-]))(?:(?:[a-z]\.){{2,}}|(?:\d+-)?[^\W\d_][\w'’]*(?:-[\w'’]+)*)"
     # up to subject_max_words words, and an acronym in brackets: "two leaders of the patriotic
-    # union (UP)"; a possessive only after "of" ("two members of his escort", "two of her bodyguards")
+    # union (UP)"; a possessive only after "of" ("two members of his escort", "two of her bodyguards"),
+    # and so a figure of one ("three members of one family")
     most = int(data.get("subject_max_words", 6))
-    subj = rf"(?:\s+(?:of\s+(?:his|her|their|its)(?=\s)|{sw})){{0,{most}}}(?:\s+\([^\W_][\w.-]{{0,11}}\))?"
+    subj = rf"(?:\s+(?:of\s+(?:his|her|their|its|one|a|the\s+same)(?=\s)|{sw})){{0,{most}}}(?:\s+\([^\W_][\w.-]{{0,11}}\))?"
 
     # ---- quantities
     w = rf"(?:{_alt(number_words + scales)})\b"
@@ -379,7 +381,10 @@ def _count_lexicon() -> _CountLexicon:
     # fourth brigade, were killed", "one of his children, 23-year-old Ramiro, was wounded" (not
     # after a number: "Pelaez, 45, a former mayor, was murdered" is no 45)
     apword = rf"(?!{num})(?:[^\W\d_][\w'’-]*|\d+-[^\W\d_][\w-]*)"
-    paren = (rf"(?:\s*,\s*(?:{_alt(parentheticals)}\b|{num}\s+(?:{partitives})\b)[^,.;:!?]{{0,60}},"
+    ages = _alt(_words(data, "age_markers", where)) if data.get("age_markers") else "(?!)"
+    age_list = rf"(?<![\w-])(?:{ages})\s+(?:between\s+)?\d{{1,3}}(?:\s*(?:,|and|or|to|-)\s*\d{{1,3}})*"
+    paren = (rf"(?:\s*,?\s+{age_list}(?:\s+years?(?:\s+old)?)?(?:\s*,)?"
+             rf"|\s*,\s*(?:{_alt(parentheticals)}\b|{num}\s+(?:{partitives})\b)[^,.;:!?]{{0,60}},"
              rf"|(?<=[^\W\d_])\s*,\s*{apword}(?:\s+{apword}){{0,7}}\s*,"
              rf"|\s+(?:--|—|–)\s*(?:[^-—–.;:!?\n]|-(?!-)){{1,60}}?\s*(?:--|—|–))?")
     # "the death toll from the attack on Tuesday rose to 41": a phrase between the toll noun
@@ -552,6 +557,8 @@ def _count_lexicon() -> _CountLexicon:
         bare_only=frozenset(_norm(x) for x in data.get("bare_only") or []),
         not_after_bare=frozenset(_norm(x) for x in one.get("not_before_possessed") or []),
         subject_verbs=frozenset(_norm(x) for x in data.get("subject_verbs") or []),
+        age_before=_compile(rf"(?<![\w-])(?:{ages})\s+(?:between\s+)?(?:\d{{1,3}}\s*(?:,|and|or|to|-)\s*)*\Z")
+        if data.get("age_markers") else None,
     )
 
 
@@ -781,6 +788,8 @@ def _candidate(
         return None
     if _is_date_or_year(text, qspan, lo, hi, lex):
         return None
+    if lex.age_before is not None and lex.age_before.search(text, max(lo, qspan[0] - 40), qspan[0]):
+        return None  # "two brothers aged 7 and 9 were killed": 9 is an age
     negated = False
     if (qtext in _DETERMINERS and name == "post" and text[max(lo, qspan[0] - 3) : qspan[0]].rstrip().endswith(",")
             and _norm(m.groupdict().get("aux") or "") in ("were", "have been", "had been")
