@@ -170,6 +170,38 @@ def test_hijri_year_inferred_from_publication_within_a_year():
     assert earlier.value.start == dt.date(2015, 12, 30)
 
 
+WEEKDAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+HIJRI_NAMES = ["Muharram", "Safar", "Rabi' al-Awwal", "Rabi' al-Akhir", "Jumada al-Ula", "Jumada al-Akhirah",
+               "Rajab", "Sha'ban", "Ramadan", "Shawwal", "Dhu al-Qa'dah", "Dhu al-Hijjah"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(day=st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2030, 12, 31)),
+       calendar=st.sampled_from(["tabular", "umm_al_qura"]), comma=st.booleans())
+def test_a_weekday_before_a_hijri_day_settles_its_doubt(day, calendar, comma):
+    """"Monday, 21 Sha'ban 1444": of the three days the conversion allows, the one that is a
+    Monday. Written with the true weekday, any Hijri day resolves to the day it converts to."""
+    from convertdate import islamic
+    from hijridate import Gregorian
+
+    if calendar == "tabular":
+        y, m, d = islamic.from_gregorian(day.year, day.month, day.day)
+    else:
+        h = Gregorian(day.year, day.month, day.day).to_hijri()
+        y, m, d = h.year, h.month, h.day
+    text = f"{WEEKDAY_NAMES[day.weekday()]}{',' if comma else ''} {d} {HIJRI_NAMES[m - 1]} {y}"
+    value = parse_date(text, published=None, hijri_calendar=calendar)
+    assert value is not None and value.calendar is Calendar.HIJRI
+    assert (value.start, value.end, value.precision) == (day, day, DatePrecision.DAY)
+    assert value.text == text
+
+
+def test_a_weekday_no_day_of_the_window_has_leaves_the_doubt():
+    # 12 Rajab 1444 is 2023-02-03 (tabular), a Friday: a Wednesday is two days off the window
+    value = parse_date("Wednesday, 12 Rajab 1444", published=None)
+    assert (value.start, value.end) == (dt.date(2023, 2, 2), dt.date(2023, 2, 4))
+
+
 # --------------------------------------------------------------------------- spans (property tests)
 
 PHRASES = [

@@ -56,7 +56,9 @@ Resolution rules (none of them reads the machine clock):
   ``hijri_calendar="umm_al_qura"`` (tabular outside the Umm al-Qura table, 1343-1500 AH). Every
   Hijri window is widened by one day on each side (``start`` = converted first day - 1,
   ``end`` = converted last day + 1) because the two calendars and local sightings disagree by a
-  day; the precision is unchanged and ``value.text`` keeps the Hijri expression.
+  day; the precision is unchanged and ``value.text`` keeps the Hijri expression. A weekday
+  written before the day settles the doubt: "Monday, 21 Sha'ban 1444" is the one day of the
+  three that is a Monday (a weekday none or two of them have leaves the window).
 * Ranges of days have precision ``day`` with ``start < end``; vague parts of a month ("early
   January" = 1-10, "mid" = 11-20, "late" = 21-end) have precision ``month``, of a year
   ("late 2016" = September-December) precision ``year``.
@@ -415,7 +417,9 @@ class Tables:
         yg = f"(?:{_YG4}{_ERA_G}|{_APOS_YEAR}|\\d\\d(?!\\w){follow})"
         openers = _alt(g["range_openers"])
         conn_words = _alt(g["range_connectors"])
-        wdpre = f"(?:{wd},?\\s+)?"
+
+        def wdpre(p: str) -> str:  # a weekday before the date: "Monday, 21 Sha'ban"
+            return f"(?:(?P<{p}_wd>{wd}),?\\s+)?"
 
         def conn(p: str) -> str:
             return f"(?:\\s*(?P<{p}_c>{_DASH})\\s*|\\s+(?P<{p}_w>{conn_words})\\s+)"
@@ -441,12 +445,12 @@ class Tables:
                    f"(?:the\\s+)?(?P<r1_b>{_DAY}){_ORDSUF}(?:\\s+of)?\\s+{my('r1')}"),
             "r3": (f"(?:(?P<r3_o>{openers})\\s+)?(?P<r3_gm>{gm})\\s+(?P<r3_a>{_DAY}){_ORDSUF}{conn('r3')}"
                    f"(?P<r3_b>{_DAY}){_ORDSUF}(?!\\w|[.,:]\\d)(?:,?\\s+(?P<r3_gy>{_YG4}))?"),
-            "num": (f"{wdpre}{_NB}(?:(?P<num_a>\\d{{1,2}})(?P<num_s>[/.\\-])(?P<num_b>\\d{{1,2}})(?P=num_s)"
+            "num": (f"{wdpre('num')}{_NB}(?:(?P<num_a>\\d{{1,2}})(?P<num_s>[/.\\-])(?P<num_b>\\d{{1,2}})(?P=num_s)"
                     f"(?P<num_c>\\d{{4}}|\\d{{2}})|(?P<num_y>\\d{{4}})(?P<num_t>[/.\\-])(?P<num_m>\\d{{1,2}})"
                     f"(?P=num_t)(?P<num_d>\\d{{1,2}}))(?![\\w/]|[.:,\\-]\\d)(?P<num_e>{_ERA_H})"),
-            "dm": (f"{wdpre}(?:the\\s+)?(?:{_NB}(?P<dm_d>{_DAY}){_ORDSUF}(?:\\s+(?:day\\s+)?of)?(?:\\s+|-)"
+            "dm": (f"{wdpre('dm')}(?:the\\s+)?(?:{_NB}(?P<dm_d>{_DAY}){_ORDSUF}(?:\\s+(?:day\\s+)?of)?(?:\\s+|-)"
                    f"|(?P<dm_w>{ordw})\\s+(?:day\\s+)?of\\s+){my('dm')}"),
-            "md": (f"{wdpre}(?:(?P<md_gm>{gm})\\s+(?:the\\s+)?(?P<md_gd>{_DAY}){_ORDSUF}(?!\\w|[.,:]\\d)"
+            "md": (f"{wdpre('md')}(?:(?P<md_gm>{gm})\\s+(?:the\\s+)?(?P<md_gd>{_DAY}){_ORDSUF}(?!\\w|[.,:]\\d)"
                    f"(?:,?\\s+(?P<md_gy>{yg}))?"
                    f"|(?P<md_hm>{hm})\\s+(?:the\\s+)?(?P<md_hd>{_DAY}){_ORDSUF}(?!\\w|[.,:]\\d)"
                    f"(?:,?\\s+(?P<md_hy>{_YH}))?)"),
@@ -1001,7 +1005,7 @@ def _h_num(m: re.Match[str], ctx: _Ctx) -> _Cand | None:
         if 1 <= mo <= 12 and 1 <= d <= _max_day(cal, mo):
             res = _day_builder(cal, ctx, mo, d, mo, d, y)[1]()
             if res is not None:  # the first order that is a real date
-                return _Cand("absolute", m.span("num"), cal, "none", lambda: res)
+                return _Cand("absolute", m.span("num"), cal, "none", _on_weekday(lambda: res, m, "num", ctx))
     return None
 
 
@@ -1016,7 +1020,7 @@ def _h_dm(m: re.Match[str], ctx: _Ctx) -> _Cand | None:
     ytok = m.group("dm_gy") if cal is Calendar.GREGORIAN else m.group("dm_hy")
     y = _year(ytok, ctx) if ytok else None
     needs, build = _day_builder(cal, ctx, month, d, month, d, y)
-    return _Cand("absolute", m.span("dm"), cal, needs, build)
+    return _Cand("absolute", m.span("dm"), cal, needs, _on_weekday(build, m, "dm", ctx))
 
 
 def _h_md(m: re.Match[str], ctx: _Ctx) -> _Cand | None:
@@ -1030,7 +1034,29 @@ def _h_md(m: re.Match[str], ctx: _Ctx) -> _Cand | None:
         return None
     y = _year(ytok, ctx) if ytok else None
     needs, build = _day_builder(cal, ctx, month, d, month, d, y)
-    return _Cand("absolute", m.span("md"), cal, needs, build)
+    return _Cand("absolute", m.span("md"), cal, needs, _on_weekday(build, m, "md", ctx))
+
+
+def _on_weekday(build: Callable[..., _Res | None], m: re.Match[str], p: str, ctx: _Ctx) -> Callable[..., _Res | None]:
+    """``build``, with a Hijri day's one-day doubt settled by the weekday written before it:
+    "Monday, 21 Sha'ban 1444" is the one day of the three-day window that is a Monday. A weekday
+    that no day of the window has, or that two have, leaves the window as it is."""
+    wd = m.group(f"{p}_wd")
+    if not wd:
+        return build
+    weekday = ctx.tables.weekdays[wd.lower()]
+
+    def narrowed(*args: Any) -> _Res | None:
+        res = build(*args)
+        if res is None or not res.margin or res.precision is not DatePrecision.DAY:
+            return res
+        days = [res.start + dt.timedelta(days=i) for i in range((res.end - res.start).days + 1)]
+        hits = [day for day in days if day.weekday() == weekday]
+        if len(hits) != 1:
+            return res
+        return replace(res, start=hits[0], end=hits[0], ref=hits[0], margin=0)
+
+    return narrowed
 
 
 def _h_my(m: re.Match[str], ctx: _Ctx) -> _Cand | None:
