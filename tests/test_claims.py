@@ -74,3 +74,16 @@ def _packaged(name: str):
     from importlib import resources
 
     return resources.files("eventcoder").joinpath("data", "codebooks", f"{name}.yaml")
+
+
+def test_a_groups_name_for_its_fighters_is_the_group(pipeline):
+    """"the soldiers of the Caliphate" names Islamic State: the claim's perpetrator and claimant,
+    and the group's label in the ACLED-like export; the raw words stay as evidence."""
+    from eventcoder.export import acled_row
+
+    doc = Document(CLAIM, published=dt.date(2016, 12, 20), source="channel", source_kind=SourceKind.CLAIM)
+    (inc,) = pipeline.process(doc).incidents
+    assert [p.text for p in inc.perpetrators] == ["soldiers of the Caliphate"]
+    assert doc.text[slice(*inc.perpetrators[0].spans[0])] == "soldiers of the Caliphate"
+    assert inc.perpetrators[0].category == "rebel_group" and not inc.perpetrators[0].generic
+    assert acled_row(inc)["actor1"] == "Islamic State"

@@ -84,7 +84,8 @@ def test_claims_are_claimed_and_use_hijri_dates(coded):
     halab = by_id(coded, "claim-halab-khayr")
     first = min(halab, key=lambda i: i.evidence[0])
     assert first.date.calendar.value == "hijri"
-    assert (first.date.start.isoformat(), first.date.end.isoformat()) == ("2016-12-06", "2016-12-08")
+    # "On Wednesday, the 7th of Rabi' al-Awwal 1438": the weekday settles the one-day window
+    assert (first.date.start.isoformat(), first.date.end.isoformat()) == ("2016-12-07", "2016-12-07")
     assert first.suicide
 
 
@@ -215,3 +216,21 @@ def test_what_an_attacker_drives_towards_is_the_target(rules):
     # "set off in an explosive vehicle towards a gathering of Iraqi forces ... and detonated it"
     (inc,) = rule_incidents(rules, "claim-ninawa-svbied")
     assert [(t.text, t.category) for t in inc.targets] == [("Iraqi forces", "military")]
+
+
+def test_perpetrators_are_scored_by_the_group_the_codebook_names():
+    """"ISWAP" and "Islamic State West Africa Province" are one group; a phrase no entry names
+    is compared by its words."""
+    from eventcoder.records import Actor
+    from eventcoder.scoring import FIELDS
+
+    predicted, expected = FIELDS["perpetrators"]
+
+    class Inc:  # the one attribute the field reads
+        def __init__(self, *names):
+            self.main_perpetrators = tuple(Actor(n) for n in names)
+
+    assert predicted(Inc("ISWAP"), "") == expected({"perpetrators": ["Islamic State West Africa Province"]})
+    assert predicted(Inc("soldiers of the  Caliphate"), "") == expected({"perpetrators": ["Islamic State"]})
+    assert predicted(Inc("Gunmen"), "") == expected({"perpetrators": ["gunmen"]})
+    assert predicted(Inc("gunmen"), "") != expected({"perpetrators": ["Boko Haram"]})

@@ -93,6 +93,19 @@ class Codebook:
         """``name@version``, stored on every coded record."""
         return f"{self.name}@{self.version}"
 
+    @functools.cached_property
+    def _by_phrase(self) -> dict[str, Entry]:
+        table: dict[str, Entry] = {}
+        for e in self.entries:
+            for key in (*e.aliases, e.label, e.code):
+                table.setdefault(" ".join(key.split()).lower(), e)
+        return table
+
+    def named(self, phrase: str) -> Entry | None:
+        """The entry ``phrase`` names: one of its aliases, its label or its code, in any case
+        ("soldiers of the Caliphate" names Islamic State); None when it names none."""
+        return self._by_phrase.get(" ".join(phrase.split()).lower())
+
 
 def _flatten_aliases(value: Any) -> tuple[str, ...]:
     if value is None:

@@ -539,21 +539,11 @@ def _country_name(code: str | None) -> str | None:
     return (getattr(c, "common_name", None) or c.name) if c else None
 
 
-@functools.lru_cache(maxsize=1)
-def _actor_entries() -> dict[str, Any]:
-    """Actor codebook entries by lower-case alias and label."""
-    from .codebook import load_codebook
-
-    table: dict[str, Any] = {}
-    for e in load_codebook("actors").entries:
-        for key in (*e.aliases, e.label, e.code):
-            table.setdefault(key.lower(), e)
-    return table
-
-
 def _actor_label(actor: Actor) -> tuple[str, str | None]:
     """An actor's name (the codebook label when the text is one of its aliases) and category."""
-    entry = _actor_entries().get(actor.text.strip().lower())
+    from .codebook import load_codebook
+
+    entry = load_codebook("actors").named(actor.text)
     name = entry.label if entry is not None else actor.text
     return name, actor.category or (entry.get("category") if entry is not None else None)
 

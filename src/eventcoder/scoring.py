@@ -17,6 +17,7 @@ from typing import Any, Iterable
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from .codebook import load_codebook
 from .datafiles import safe_load
 from .geocode import normalize_place
 from .records import Count, Document, Incident
@@ -52,6 +53,13 @@ def _expected_count(c: Any) -> Any:
     return (low, high if high != low else None, c.get("qualifier", "exact"))
 
 
+def _actor(phrase: str) -> str:
+    """An actor as the actor codebook names it ("ISWAP" and "Islamic State West Africa Province"
+    are one group), else its words in lower case."""
+    entry = load_codebook("actors").named(phrase)
+    return entry.label.lower() if entry is not None else " ".join(phrase.split()).lower()
+
+
 def _date(v: Any) -> str | None:
     return v.isoformat() if isinstance(v, dt.date) else (str(v) if v else None)
 
@@ -73,8 +81,8 @@ FIELDS = {
     "killed_or_injured": (lambda i, t: _count(i.killed_or_injured), lambda e: _expected_count(e.get("killed_or_injured"))),
     "suicide": (lambda i, t: i.suicide, lambda e: bool(e.get("suicide", False))),
     "perpetrators": (
-        lambda i, t: frozenset(p.text.lower() for p in i.main_perpetrators),
-        lambda e: frozenset(p.lower() for p in e.get("perpetrators") or []),
+        lambda i, t: frozenset(_actor(p.text) for p in i.main_perpetrators),
+        lambda e: frozenset(_actor(p) for p in e.get("perpetrators") or []),
     ),
     "weapon_categories": (
         lambda i, t: frozenset(w.category for w in i.weapons),

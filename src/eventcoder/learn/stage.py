@@ -398,7 +398,9 @@ def _union(learned: dict, inc: Incident, keep) -> dict:
     of them (the rules know modern groups, weapons and targets from the codebooks). A tagger's
     weapon or target that the codebooks cannot name gives way to a rule filler it overlaps that
     they do name (the tagger's "suicide car" of the rules' "suicide car bomber"), and any to a
-    rule filler whose phrase holds it (the tagger's "bomb" of the rules' "car bomb")."""
+    rule filler whose phrase holds it (the tagger's "bomb" of the rules' "car bomb"); a
+    perpetrator the tagger only describes gives way to a named one holding it (its "soldiers"
+    of the rules' "soldiers of the Caliphate")."""
     out = {}
     for role, values in learned.items():
         rules = [v for v in getattr(inc, role) if keep(role, v)]
@@ -406,8 +408,10 @@ def _union(learned: dict, inc: Incident, keep) -> dict:
         for v in values:
             if _uncategorised(role, v):
                 v = next((r for r in rules if _overlap(r, v)), v)
-            else:  # the rules' reading of a longer phrase holding the tagger's ("car bomb" for "bomb")
-                v = next((r for r in rules if role != "perpetrators" and _within(v, r)), v)
+            else:  # the rules' reading of a longer phrase holding the tagger's ("car bomb" for "bomb",
+                # and a group's name for the tagger's description: "soldiers of the Caliphate" for "soldiers")
+                v = next((r for r in rules if (role != "perpetrators" or (v.generic and not r.generic))
+                          and _within(v, r)), v)
             if v not in merged:
                 merged.append(v)
         extra = tuple(v for v in rules if v not in merged and not any(_overlap(v, m) for m in merged))
