@@ -267,14 +267,15 @@ def test_never_raises_on_date_like_noise(text, published):
 # --------------------------------------------------------------------------- anchoring
 
 
-def test_relative_dates_chain_within_a_paragraph_but_not_across():
+def test_relative_dates_chain_within_a_paragraph_and_refer_back_within_a_section():
     text = (
         "On 3 March 2016 a clinic was shelled. Two days later a school was hit. "
         "The following day the road was closed.\n"
         "\n"
-        "Two days later the road reopened.\n"
+        "Two days later the road reopened. Yesterday, officials visited.\n"
         " \n"
-        "On 1 March 2016 a bridge was damaged.\n\nThe next day repairs began."
+        "On 1 March 2016 a bridge was damaged.\n\nThe next day repairs began.\n\n"
+        "Northern district\n\nThe next day a market was hit. Three days ago a road was mined."
     )
     published = dt.date(2016, 3, 10)
     got = {(text[slice(*m.span)], m.span[0]): m for m in find_dates(text, published=published)}
@@ -283,9 +284,14 @@ def test_relative_dates_chain_within_a_paragraph_but_not_across():
         ("3 March 2016", dt.date(2016, 3, 3), None),
         ("Two days later", dt.date(2016, 3, 5), "3 March 2016"),
         ("The following day", dt.date(2016, 3, 4), "3 March 2016"),  # resolves against the absolute date
-        ("Two days later", dt.date(2016, 3, 12), None),  # new paragraph: publication date
+        # a new paragraph of the section: a phrase that refers back takes the last day told before ...
+        ("Two days later", dt.date(2016, 3, 5), "3 March 2016"),
+        ("Yesterday", dt.date(2016, 3, 9), None),  # ... one that counts from the time of writing does not
         ("1 March 2016", dt.date(2016, 3, 1), None),
+        ("The next day", dt.date(2016, 3, 2), "1 March 2016"),
+        # after a heading: the publication date
         ("The next day", dt.date(2016, 3, 11), None),
+        ("Three days ago", dt.date(2016, 3, 7), None),
     ]
 
 

@@ -35,6 +35,11 @@ Resolution rules (none of them reads the machine clock):
   elections") is background and anchors nothing: "20 days ago" after it counts from the
   publication date. Paragraphs are separated by a blank line; a heading line (a short first line
   of a block with no final punctuation, or a line starting with ``#``) is a paragraph of its own.
+  A phrase that refers back to a day told before it ("On the same day", "the following day",
+  "two days later": ``carry_over`` and ``carry_over_directions`` in the Gregorian table) and has
+  no anchor in its own paragraph takes the last anchor of an earlier paragraph of its section,
+  unless a one-line heading paragraph ("Wilayat al-Khayr") stands between; "yesterday" and
+  "ago" count from the time of writing there.
 * Relatives count from the anchor's reference day: the day itself, the last day of a range of
   days, the first day of a month or year; a Hijri anchor's one-day doubt carries over ("two days
   after 19 Rabi' al-Awwal 1438" = 2016-12-20 .. 2016-12-22). Counting days from a month or a year
@@ -210,6 +215,8 @@ GREGORIAN_SCHEMA: dict[str, Any] = {
             "properties": {
                 "numbers": {"type": "object", "additionalProperties": {"type": "integer"}},
                 "fixed": {"type": "object", "additionalProperties": {"type": "integer"}},
+                "carry_over": _WORDS,
+                "carry_over_directions": _WORDS,
                 "periods": {
                     "type": "object",
                     "additionalProperties": {"type": "array", "prefixItems": [
@@ -383,6 +390,8 @@ class Tables:
         self.approx = {_norm(k): (int(v[0]), int(v[1])) for k, v in r["approximate_numbers"].items()}
         self.units = {_norm(k): v for k, v in r["units"].items()}
         self.fixed = {_norm(k): int(v) for k, v in r["fixed"].items()}
+        self.carry_over = frozenset(_norm(k) for k in r.get("carry_over") or [])
+        self.carry_over_directions = frozenset(_norm(k) for k in r.get("carry_over_directions") or [])
         self.open = {_norm(k): (int(v[0]), int(v[1])) for k, v in r["open_ended"].items()}
         self.periods = {_norm(k): (v[0], int(v[1])) for k, v in r["periods"].items()}
         self.earlier = {_norm(k): v for k, v in r["earlier_in_period"].items()}
@@ -837,6 +846,7 @@ class _Cand:
     calendar: Calendar
     needs: str  # "none": build() | "year": build(limit_day, ahead) | "anchor": build(_Ref)
     build: Callable[..., _Res | None]
+    carries: bool = False  # refers back past a paragraph break ("On the same day, ...")
 
 
 @dataclass(frozen=True)
@@ -1156,12 +1166,16 @@ def _h_rc(m: re.Match[str], ctx: _Ctx) -> _Cand | None:
         name, size = ("month", unit["months"]) if "months" in unit else ("year", unit["years"])
         a, b = sorted((sign * lo * size, sign * hi * size))
         build = _shift_period(name, a, b)
-    return _Cand("relative", m.span("rc"), Calendar.GREGORIAN, "anchor", build)
+    direction = _norm(m.group("rc_b") or m.group("rc_f") or "")
+    return _Cand("relative", m.span("rc"), Calendar.GREGORIAN, "anchor", build,
+                 carries=direction in t.carry_over_directions)
 
 
 def _h_rf(m: re.Match[str], ctx: _Ctx) -> _Cand | None:
-    n = ctx.tables.fixed[_norm(m.group("rf_p"))]
-    return _Cand("relative", m.span("rf"), Calendar.GREGORIAN, "anchor", _shift_days(n, n))
+    phrase = _norm(m.group("rf_p"))
+    n = ctx.tables.fixed[phrase]
+    return _Cand("relative", m.span("rf"), Calendar.GREGORIAN, "anchor", _shift_days(n, n),
+                 carries=phrase in ctx.tables.carry_over)
 
 
 _NIGHT = re.compile(r"\b(?:night|tonight)\b", re.IGNORECASE)
@@ -1226,6 +1240,13 @@ def _is_heading(first: str, rest: list[str]) -> bool:
     if not (nxt[0].isupper() or nxt[0].isdigit() or nxt[0] in "\"'“‘(["):
         return False
     return len(first.rstrip()) < 0.75 * max(len(line.rstrip()) for line in rest)
+
+
+def _heading_paragraph(block: str) -> bool:
+    """A paragraph that is one short line with no closing punctuation: a section's heading
+    ("Wilayat al-Khayr", "Northern Aleppo")."""
+    line = block.strip()
+    return bool(line) and "\n" not in line and len(line) <= 80 and not line.endswith(_HEADING_END)
 
 
 def paragraph_starts(text: str) -> list[int]:
@@ -1349,14 +1370,17 @@ def find_dates(text: str, *, published: dt.date | None, hijri_calendar: str = "t
         return []
 
     starts = paragraph_starts(text)
+    headings = [_heading_paragraph(text[a:b]) for a, b in zip(starts, [*starts[1:], len(text)])]
     pub = None if published is None else _Ref(published, published, published, DatePrecision.DAY, 0, None)
     out: list[DateMention] = []
     last: _Ref | None = None  # the anchor for relatives (see _can_anchor)
     last_any: _Ref | None = None  # the last absolute date, for a year left out without a publication date
+    carried: _Ref | None = None  # the anchor of an earlier paragraph of the section, for "On the same day"
     para = -1
     for c in cands:
         here = bisect.bisect_right(starts, c.span[0]) - 1
         if here != para:
+            carried = None if any(headings[para + 1 : here + 1]) else (last or carried)
             para, last, last_any = here, None, None
         res: _Res | None = None
         anchor: Span | None = None
@@ -1368,7 +1392,7 @@ def find_dates(text: str, *, published: dt.date | None, hijri_calendar: str = "t
                 if ref is not None:
                     res, anchor = c.build(ref.day, _future(text, c.span[0], tables)), ref.span
             else:
-                ref = last or pub
+                ref = last or (carried if c.carries else None) or pub
                 if ref is not None:
                     res, anchor = c.build(ref), ref.span
         except (OverflowError, ValueError):  # a window outside datetime's years 1..9999
