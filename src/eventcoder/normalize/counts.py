@@ -229,6 +229,7 @@ class _CountLexicon:
     obj_kind: dict[str, str] = dataclasses.field(default_factory=dict)  # active verb before a bare noun -> kind
     coord_of_kind: dict[str, str] = dataclasses.field(default_factory=dict)  # "murder" of "the murder of A and B" -> kind
     unharmed_kind: dict[str, str] = dataclasses.field(default_factory=dict)  # "escaped injury" -> injured
+    some_kind: dict[str, str] = dataclasses.field(default_factory=dict)  # "casualties were confirmed" -> killed_or_injured
     sole: re.Pattern[str] | None = None  # "only " just before a figure
     bare_tolls: frozenset[str] = frozenset()  # tolls of no kind ("toll")
     people_only: frozenset[str] = frozenset()  # post triggers after a noun of people only ("wounds")
@@ -482,6 +483,10 @@ def _count_lexicon() -> _CountLexicon:
     unharmed_kind = _kind_of(data.get("unharmed"), f"{where}: unharmed")
     if unharmed_kind:  # "the councilman escaped unharmed": nobody was hurt
         patterns = (*patterns, ("unharmed", 5, _compile(rf"(?<![\w-])(?P<trig>{_alt(unharmed_kind)})(?![\w-])")))
+    some_kind = _kind_of(data.get("some_casualties"), f"{where}: some_casualties")
+    if some_kind:  # "casualties were confirmed among them": some, how many unknown
+        patterns = (*patterns, ("some", 7, _compile(
+            rf"(?<![\w-])(?<!\bno\s)(?<!\bany\s)(?<!\bwithout\s)(?P<trig>{_alt(some_kind)})(?![\w-])")))
     periods = _section(data, "aggregate_periods", where)
     units = _alt(_words(periods, "units", where))
     number = rf"(?:{num}|few|several|a\s+few|couple\s+of|a\s+couple\s+of)"
@@ -499,6 +504,7 @@ def _count_lexicon() -> _CountLexicon:
                            rf"|{_alt(one_verbs + one_intransitive + one_possessed)}|{_alt(one_nouns)}"
                            + (rf"|{_alt(coord_of_kind)}" if coord_of_kind else "")
                            + (rf"|{_alt(unharmed_kind)}" if unharmed_kind else "")
+                           + (rf"|{_alt(some_kind)}" if some_kind else "")
                            + (r"|(?<![\w-])lives(?![\w-])" if lives_verbs else ""))
     # "... and their two employees": a possessive may stand before the figure of a later part
     cont = _compile(rf"{_SEP}\s+(?:(?:their|his|her)\s+)?(?P<qty>{qty})(?P<subj>{subj})")
@@ -551,6 +557,7 @@ def _count_lexicon() -> _CountLexicon:
         aggregate=aggregate,
         speech_verbs=frozenset(_norm(x) for x in _words(data, "speech_verbs", where)),
         unharmed_kind=unharmed_kind,
+        some_kind=some_kind,
         bare_tolls=frozenset(_norm(x) for x in data.get("bare_tolls") or []),
         sole=_compile(rf"(?<![\w-]){_alt(data['sole_markers'])}\s+\Z") if data.get("sole_markers") else None,
         people_only=frozenset(_norm(x) for x in data.get("people_only") or []),
@@ -877,6 +884,13 @@ def _aggregate(text: str, c: _Cand, lex: _CountLexicon, lo: int, hi: int) -> boo
     before = text[max(lo, start - 80) : start]
     stops = list(re.finditer(r"[.;!?\n]", before))
     return bool(lex.aggregate.search(before[stops[-1].end():] if stops else before))
+
+
+def _negated_before(text: str, i: int, lo: int) -> bool:
+    """Whether one of the three words before ``i`` negates what follows ("there were no
+    casualties", "did not cause any casualties", "without causing casualties")."""
+    before = [t.lower() for t in _WORD.findall(text[max(lo, i - 40) : i])][-3:]
+    return any(t in ("no", "not", "without", "never", "any", "nor", "neither") for t in before)
 
 
 def _attempt_before(text: str, i: int, lex: _CountLexicon, lo: int) -> bool:
@@ -1446,6 +1460,13 @@ def find_counts(text: str, start: int = 0, end: int | None = None) -> list[Count
             if name == "run_of":
                 add(_people_of(text, m, lex, lo, hi))
                 continue
+            if name == "some":
+                if not _negated_before(text, m.start(), lo):
+                    add(_Cand(name=name, priority=priority, qspan=m.span("trig"), tspan=m.span("trig"),
+                              kind=lex.some_kind[_norm(m.group("trig"))], low=None, high=None,
+                              qualifier=Qualifier.UNSPECIFIED, subject="", negated=False, toll=False,
+                              side="unknown" if lex.both_sides.search(text, m.start(), min(hi, m.end() + 30)) else "targets"))
+                continue
             if name == "unharmed":
                 add(_Cand(name=name, priority=priority, qspan=m.span("trig"), tspan=m.span("trig"),
                           kind=lex.unharmed_kind[_norm(m.group("trig"))], low=0, high=0, qualifier=Qualifier.EXACT,
@@ -1725,6 +1746,10 @@ class _MaterielLexicon:
     # every pattern needs an item alias and an effect word (or take verb): a cheap test first
     item_cue: re.Pattern[str] | None = None
     effect_cue: re.Pattern[str] | None = None
+    # "..., destroying it" / "destroying a tank and disabling another": an effect word before a
+    # pronoun, and an item the act was aimed at ("on a vehicle of the PKK", "targeted a Humvee")
+    back_ref: re.Pattern[str] | None = None
+    aimed_item: re.Pattern[str] | None = None
 
 
 def _plural(word: str) -> str:
@@ -1819,6 +1844,10 @@ def _materiel_lexicon() -> _MaterielLexicon:
         item=_compile(item(True)),
         item_cue=_compile(alias),
         effect_cue=_compile(rf"(?:{take_src})|(?<![\w-])(?:{_alt(active + post)})(?![\w-])"),
+        back_ref=_compile(rf"(?<![\w-])(?P<eff>{_alt(active)})\s+(?P<pro>it|them|another)(?![\w-])(?!\s+{alias})")
+        if data.get("aim_words") else None,
+        aimed_item=_compile(rf"(?<![\w-])(?:{_alt(_words(data, 'aim_words', where))})\s+{item(True)}")
+        if data.get("aim_words") else None,
     )
 
 
@@ -1873,12 +1902,50 @@ def find_materiel(text: str, start: int = 0, end: int | None = None) -> list[Mat
                 spans: tuple[Span, ...] = (im.span(), eff_span) + ((spoils_span,) if spoils_span else ())
                 rec = Materiel(kind=code, count=count, effect=effect, text=im.group(0), spans=spans)
                 found.append((prio, im.start(), rec))
+    found.extend((3, rec.spans[0][0], rec) for rec in _referred_materiel(text, lo, hi, lex, clex, found))
     accepted: list[Materiel] = []
     for _, _, rec in sorted(found, key=lambda x: (x[0], x[1])):
         if any(spans_overlap(rec.spans[0], a.spans[0]) for a in accepted):
             continue
         accepted.append(rec)
     return sorted(accepted, key=lambda r: r.spans[0])
+
+
+def _referred_materiel(text: str, lo: int, hi: int, lex: _MaterielLexicon, clex: _CountLexicon,
+                       found: list[tuple[int, int, Materiel]]) -> list[Materiel]:
+    """Materiel an effect word names by a pronoun, in its sentence: "detonated a device on a
+    vehicle of the PKK, destroying it" (the item the act was aimed at: after one of the
+    lexicon's ``aim_words``), "targeted two Humvees, destroying them", and "destroying a tank
+    and disabling another" (one more of the kind just named)."""
+    if lex.back_ref is None or lex.aimed_item is None:
+        return []
+    out: list[Materiel] = []
+    for m in lex.back_ref.finditer(text, lo, hi):
+        eff_span, pro = m.span("eff"), m.group("pro").lower()
+        start = max(lo, max((text.rfind(c, lo, m.start()) + 1 for c in ".;!?\n"), default=lo))
+        effect = lex.effect_of[_norm(m.group("eff"))]
+        if pro == "another":
+            before = [rec for _, at, rec in found if start <= at < m.start()]
+            if before:
+                prev = max(before, key=lambda r: r.spans[0])
+                out.append(Materiel(kind=prev.kind, count=Count(1, 1, Qualifier.EXACT, (m.span("pro"), eff_span)),
+                                    effect=effect, text=m.group("pro"), spans=(m.span("pro"), eff_span)))
+            continue
+        aimed = list(lex.aimed_item.finditer(text, start, m.start()))
+        if not aimed:
+            continue
+        im = aimed[-1]
+        alias_text = _norm(im.group("alias"))
+        code = lex.kind_of.get(alias_text)
+        last = _norm(im.group("alias2")) if im.group("alias2") else alias_text
+        plural = last in lex.plural and last not in lex.singular
+        if code is None or (pro == "it") == plural:
+            continue  # "it" for one item, "them" for several
+        count = _materiel_count(text, im, alias_text, code, lex, clex, eff_span)
+        if count is not None:
+            a = im.start("qty") if im.group("qty") else im.start("alias")
+            out.append(Materiel(kind=code, count=count, effect=effect, text=text[a:im.end()], spans=((a, im.end()), eff_span)))
+    return out
 
 
 def _materiel_count(
