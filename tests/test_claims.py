@@ -87,3 +87,23 @@ def test_a_groups_name_for_its_fighters_is_the_group(pipeline):
     assert doc.text[slice(*inc.perpetrators[0].spans[0])] == "soldiers of the Caliphate"
     assert inc.perpetrators[0].category == "rebel_group" and not inc.perpetrators[0].generic
     assert acled_row(inc)["actor1"] == "Islamic State"
+
+
+def test_a_place_the_act_was_near_is_no_target(pipeline):
+    """"near the village of X" says where; "shelled the village" says what was hit."""
+    near = Document("On 3 May 2017 fighters detonated a device on a vehicle of the PKK near the village of "
+                    "Suwaydiyah, killing 3 of its members.", published=dt.date(2017, 5, 4))
+    (inc,) = pipeline.extractor.extract(near)
+    assert "village" not in [t.text for t in inc.targets]
+    hit = Document("On 3 May 2017 the army shelled the village of Suwaydiyah, killing 3 residents.",
+                   published=dt.date(2017, 5, 4))
+    (inc,) = pipeline.extractor.extract(hit)
+    assert "village" in [t.text for t in inc.targets]
+
+
+def test_the_group_an_act_is_attributed_to_is_its_perpetrator_not_its_target(pipeline):
+    doc = Document("On 5 May 2017, gunmen abducted 7 women outside Gwoza. Community leaders attributed "
+                   "the abduction to Boko Haram fighters.", published=dt.date(2017, 5, 8))
+    (inc,) = pipeline.extractor.extract(doc)
+    assert "Boko Haram" in [p.text for p in inc.perpetrators]
+    assert [t.text for t in inc.targets] == ["women"]

@@ -98,6 +98,9 @@ _SPEAKER = re.compile(r"^[\w'’-]*\s*(?:spokes(?:man|woman|person)|sources?|off
 _STOPWORDS = {"the", "a", "an", "this", "that", "which", "order", "addition", "response", "front", "favor", "spite", "charge"}
 _ARMED = {"military", "police_security", "paramilitary_militia"}
 _BY = re.compile(r"\b(?:by|claimed by|blamed on|attributed to)\s+(?:the\s+)?$", re.I)
+# "attributed the abduction to Boko Haram fighters", "blamed the attack on the FMLN": who did it
+_BLAMED = re.compile(r"\b(?:attributed\s+(?:[\w'’-]+\s+){0,3}?to|blamed\s+(?:[\w'’-]+\s+){0,3}?on)"
+                     r"\s+(?:the\s+)?(?:[\w'’-]+\s+){0,3}?$", re.I)
 _AGAINST = re.compile(r"\b(?:against|on|at|targeting|targeted|killing|killed|wounding|injuring|hit|of)\s+(?:the\s+|an?\s+|two\s+|three\s+|\d+\s+)?$", re.I)
 
 
@@ -456,7 +459,7 @@ class RuleExtractor:
                 if _speaks(text, hit.end):
                     continue
                 before = text[max(an.sentence.start, hit.start - 30) : hit.start]
-                agent = bool(_BY.search(before)) or (
+                agent = bool(_BY.search(before) or _BLAMED.search(text, max(an.sentence.start, hit.start - 70), hit.start)) or (
                     hit.start < first_trigger and not _AGAINST.search(before)
                 )
                 claim_subject = any(c.code == "claimed_responsibility" and c.start >= hit.end and c.start - hit.end < 40 for c in an.claims)
@@ -500,6 +503,12 @@ class RuleExtractor:
                     continue  # "destroying a tank": an armed force's equipment is materiel, not a target
                 if _speaks(text, hit.end) or _SPEAKER_AFTER.match(text, hit.end):
                     continue  # "police said", "police and medical sources said", "officials of the company said"
+                if _BLAMED.search(text, max(an.sentence.start, hit.start - 70), hit.start):
+                    continue  # "attributed the abduction to Boko Haram fighters": who did it, not whom
+                lx = self.lexicon
+                if (lx.locative_before is not None and text[hit.start : hit.end].lower() in lx.locative_places
+                        and lx.locative_before.search(text, max(an.sentence.start, hit.start - 60), hit.start)):
+                    continue  # "near the village of Suwaydiyah": where the act happened, not what it hit
                 if _REPORTED_BY.search(text, max(an.sentence.start, hit.start - 60), hit.start):
                     continue  # "it was reported today by the national police", "according to the army"
                 after = text[hit.end : hit.end + 20]

@@ -91,6 +91,12 @@ class Lexicon:
                 tgt[a] = (term["category"], "human")
         self.claim_markers = alias_pattern(self.claims.raw.get("claim_markers", []))
         self.target = _Matcher(tgt)
+        # "near the village of Suwaydiyah", "in the vicinity of Deir ez-Zor airport": where, not what
+        self.locative_places = frozenset(a.lower() for a in self.targets.raw.get("locative_places", []))
+        words = sorted(self.targets.raw.get("locative_words", []), key=len, reverse=True)
+        locative = "|".join(r"\s+".join(map(re.escape, w.split())) for w in words)
+        self.locative_before = re.compile(
+            rf"(?<![\w-])(?:{locative})(?:\s+[\w'’-]+){{0,3}}?\s+\Z", re.IGNORECASE) if words else None
 
         orgs = {a: (e.code, "organization") for e in self.actors.entries for a in e.aliases}
         self.org = _Matcher(orgs)
