@@ -42,6 +42,11 @@ How figures are read
   driver").
 * Zero: "no one was killed", "there were no casualties", "not a single person was killed",
   "neither the driver nor the mayor was injured" -> (0, 0, exact), negated.
+* Some, how many unknown: "killing 7 soldiers and wounding others", "killing those aboard",
+  "casualties were confirmed among them" -> (None, None, unspecified).
+* Wounds and burns count people only: "two civilians suffered gunshot wounds" is 2, "the
+  mayor received three bullet wounds" is no figure. Ages are no figures ("two brothers aged 7
+  and 9" is 2); "the attack claimed 14 lives" is 14 killed.
 * Qualifiers (see counts.yaml): the written figure stays in ``low`` and the qualifier says how
   to read it: "more than 14" -> (14, None, more_than), "at least 5" -> (5, None, at_least),
   "about 35" -> (35, 35, approximately), "up to 20" -> (None, 20, approximately),
@@ -53,7 +58,9 @@ How figures are read
   combatants or a figure said to cover both sides ("on both sides", "7 people, including 2
   attackers, were killed", "5 people, three of them attackers, ...") give "unknown".
 * Materiel takes the same quantities, "of" included: "captured dozens of weapons" ->
-  (24, 99, approximately).
+  (24, 99, approximately). An effect word before "it" or "them" names the item the act was
+  aimed at ("detonated a device on a bulldozer, destroying it"), and "destroying a tank and
+  disabling another" is one more tank.
 * The same figure written twice ("killed 12 people ... the 12 dead") gives two mentions.
   Figures are never summed here; :func:`merge_counts` combines the mentions of one kind for
   one incident by taking the best single figure (rule in its docstring), after adding up the
@@ -486,7 +493,7 @@ def _count_lexicon() -> _CountLexicon:
     some_kind = _kind_of(data.get("some_casualties"), f"{where}: some_casualties")
     if some_kind:  # "casualties were confirmed among them": some, how many unknown
         patterns = (*patterns, ("some", 7, _compile(
-            rf"(?<![\w-])(?<!\bno\s)(?<!\bany\s)(?<!\bwithout\s)(?P<trig>{_alt(some_kind)})(?![\w-])")))
+            rf"(?<![\w-])(?P<trig>{_alt(some_kind)})(?![\w-])")))  # never after a negation: find_counts
     periods = _section(data, "aggregate_periods", where)
     units = _alt(_words(periods, "units", where))
     number = rf"(?:{num}|few|several|a\s+few|couple\s+of|a\s+couple\s+of)"
