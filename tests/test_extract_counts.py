@@ -96,3 +96,14 @@ def test_wounded_without_only_say_nothing_of_the_dead(extractor):
 )
 def test_murder_words_give_the_dead(extractor, text, killed):
     assert figures(extractor, text)[0] == (killed, killed)
+
+
+def test_a_battles_dead_are_every_sides_an_attacks_only_its_targets(extractor):
+    # a clash: the attackers' dead count (ACLED counts a battle's fatalities on every side)
+    clash = ("On 3 May, insurgents attacked a military base in Magumeri. Troops repelled the attack "
+             "after two hours of fighting, and the army said 11 insurgents were killed.")
+    (inc,) = RuleExtractor().extract(Document(text=clash, doc_id="t", published=PUBLISHED))
+    assert inc.event_type == "battles" and (inc.fatalities.low, inc.fatalities.high) == (11, 11)
+    # an attack on civilians: the bomber's own death is no victim's
+    bombing = "On 3 May a suicide bomber blew himself up in a market in Maiduguri, killing 4 shoppers."
+    assert figures(extractor, bombing)[0] == (4, 4)

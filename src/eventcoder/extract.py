@@ -98,6 +98,9 @@ _SPEAKER = re.compile(r"^[\w'’-]*\s*(?:spokes(?:man|woman|person)|sources?|off
 _STOPWORDS = {"the", "a", "an", "this", "that", "which", "order", "addition", "response", "front", "favor", "spite", "charge"}
 _ARMED = {"military", "police_security", "paramilitary_militia"}
 _BY = re.compile(r"\b(?:by|claimed by|blamed on|attributed to)\s+(?:the\s+)?$", re.I)
+# "clashes between Ansar Allah fighters and government forces": the first side named is the
+# perpetrator, as ACLED and our coding policy take it for a mutual clash
+_BETWEEN = re.compile(r"\b(?:clash(?:es|ed)?|fighting|battles?|confrontations?|skirmish(?:es)?)\s+between\s+(?:the\s+)?$", re.I)
 # "attributed the abduction to Boko Haram fighters", "blamed the attack on the FMLN": who did it
 _BLAMED = re.compile(r"\b(?:attributed\s+(?:[\w'’-]+\s+){0,3}?to|blamed\s+(?:[\w'’-]+\s+){0,3}?on)"
                      r"\s+(?:the\s+)?(?:[\w'’-]+\s+){0,3}?$", re.I)
@@ -119,6 +122,7 @@ class _Analysis:
     materiel: list[Materiel]
     suicide: list[Hit]
     claims: list[Hit]
+    totals: int = 0  # figures left out of ``counts`` as totals over a period
 
     @property
     def strong(self) -> list[Hit]:
@@ -270,6 +274,7 @@ class RuleExtractor:
         ]
         here = [d for d in dates if d.value.spans and a <= d.value.spans[0][0] < b]
         date_spans = [sp for d in here for sp in d.value.spans]
+        counts = [] if s.is_header else find_counts(text, a, b)
         return _Analysis(
             # a name read as a place is no person ("in central Rotterdam"), nor is the dateline's,
             # nor a word of a date ("Rabi" of "the 19th of Rabi' al-Awwal 1438")
@@ -286,7 +291,8 @@ class RuleExtractor:
             places=places,
             dates=here,
             # a total over a period ("28 killed in the city over the last two weeks") is no act's figure
-            counts=[] if s.is_header else [c for c in find_counts(text, a, b) if not c.aggregate],
+            counts=[c for c in counts if not c.aggregate],
+            totals=sum(c.aggregate for c in counts),
             materiel=[] if s.is_header else find_materiel(text, a, b),
             suicide=lx.suicide.find(text, a, b),
             claims=lx.claim.find(text, a, b),
@@ -323,6 +329,8 @@ class RuleExtractor:
         else:
             codes.discard("suicide_bomb")
         if not codes:
+            if an.totals and not an.counts and not an.weapons:
+                return None  # "Week total: 6 civilians killed and 5 injured in 3 incidents": a total
             return "attack" if (an.counts or an.weapons or an.targets) else None
         return max(codes, key=lambda c: (lx.priority.get(c, 0), c))
 
@@ -459,7 +467,8 @@ class RuleExtractor:
                 if _speaks(text, hit.end):
                     continue
                 before = text[max(an.sentence.start, hit.start - 30) : hit.start]
-                agent = bool(_BY.search(before) or _BLAMED.search(text, max(an.sentence.start, hit.start - 70), hit.start)) or (
+                agent = bool(_BY.search(before) or _BETWEEN.search(before)
+                             or _BLAMED.search(text, max(an.sentence.start, hit.start - 70), hit.start)) or (
                     hit.start < first_trigger and not _AGAINST.search(before)
                 )
                 claim_subject = any(c.code == "claimed_responsibility" and c.start >= hit.end and c.start - hit.end < 40 for c in an.claims)
@@ -505,6 +514,8 @@ class RuleExtractor:
                     continue  # "police said", "police and medical sources said", "officials of the company said"
                 if _BLAMED.search(text, max(an.sentence.start, hit.start - 70), hit.start):
                     continue  # "attributed the abduction to Boko Haram fighters": who did it, not whom
+                if _BETWEEN.search(text, max(an.sentence.start, hit.start - 40), hit.start):
+                    continue  # "clashes between Ansar Allah fighters and ...": the first side did it
                 lx = self.lexicon
                 if (lx.locative_before is not None and text[hit.start : hit.end].lower() in lx.locative_places
                         and lx.locative_before.search(text, max(an.sentence.start, hit.start - 60), hit.start)):
@@ -626,7 +637,9 @@ class RuleExtractor:
         if sub_event_type == "attack" and categories and categories <= _ARMED:
             sub_event_type = "armed_clash"  # ACLED: an attack on armed forces is a battle
         weapons = self._weapons(text, act)
-        killed, injured, combined = incident_figures([c for an in act.analyses for c in an.counts])
+        # a battle's dead are every side's (ACLED); an attack's are its targets'
+        killed, injured, combined = incident_figures([c for an in act.analyses for c in an.counts],
+                                                     all_sides=lx.group[sub_event_type] == "battles")
         materiel = tuple(m for an in act.analyses for m in an.materiel)
         suicide_spans = tuple(h.span for an in act.analyses for h in an.suicide)
         evidence = tuple(an.sentence.span for an in act.analyses)

@@ -1701,7 +1701,7 @@ def _choose(pool: list[CountMention]) -> Count:
     return max(enumerate(pool), key=key)[1].count
 
 
-def incident_figures(mentions: list[CountMention]) -> tuple[Count | None, Count | None, Count | None]:
+def incident_figures(mentions: list[CountMention], all_sides: bool = False) -> tuple[Count | None, Count | None, Count | None]:
     """(killed, injured, killed_or_injured) of ONE incident from the mentions in its sentences,
     merged with :func:`merge_counts` (never summed, but for the parts of one figure and those
     "also" killed). The targets' figures count, and those said
@@ -1710,8 +1710,10 @@ def incident_figures(mentions: list[CountMention]) -> tuple[Count | None, Count 
     nobody was injured, and "no one was hurt" with no death mentioned says nobody was killed
     either (a report names its dead before it says the rest were unhurt); "only 1 policeman
     was slightly injured", with no death named on any side, says nobody was killed. Totals over a period
-    (``aggregate``) are the caller's to leave out."""
-    pool = [c for c in mentions if c.side != "attackers"]
+    (``aggregate``) are the caller's to leave out. ``all_sides``: a battle's figures count every
+    side, the attackers' dead too ("troops repelled the attack ... 11 insurgents were killed" is
+    11), as ACLED counts a battle's fatalities."""
+    pool = list(mentions) if all_sides else [c for c in mentions if c.side != "attackers"]
     killed = merge_counts(pool, "killed", side=None)
     injured = merge_counts(pool, "injured", side=None)
     combined = merge_counts(pool, "killed_or_injured", side=None)
