@@ -107,3 +107,26 @@ def test_the_group_an_act_is_attributed_to_is_its_perpetrator_not_its_target(pip
     (inc,) = pipeline.extractor.extract(doc)
     assert "Boko Haram" in [p.text for p in inc.perpetrators]
     assert [t.text for t in inc.targets] == ["women"]
+
+
+def test_a_clash_between_two_sides_names_the_first_as_perpetrator(pipeline):
+    doc = Document("On 9 August 2019, armed clashes between Ansar Allah fighters and government-aligned forces "
+                   "in Sirwah district, Marib governorate, left at least 14 fighters dead on both sides.",
+                   published=dt.date(2019, 8, 12))
+    (inc,) = pipeline.extractor.extract(doc)
+    assert inc.event_type == "battles"
+    assert [p.text for p in inc.perpetrators] == ["Ansar Allah"]
+    assert "Ansar Allah" not in [t.text for t in inc.targets]
+    assert ("government-aligned forces", "military") in [(t.text, t.category) for t in inc.targets]
+
+
+def test_a_weeks_total_joins_no_act(pipeline):
+    """A bulletin's total over a period names no act: it neither starts one nor joins the one
+    before it (its "killed" made the clash above an attack on civilians)."""
+    doc = Document("On 9 August 2019, armed clashes between Ansar Allah fighters and government-aligned forces "
+                   "in Sirwah district left at least 14 fighters dead on both sides.\n\n"
+                   "Week total recorded by the Monitor: 6 civilians killed and 5 injured in 3 incidents.",
+                   published=dt.date(2019, 8, 12))
+    (inc,) = pipeline.extractor.extract(doc)
+    assert inc.sub_event_type == "armed_clash"
+    assert all("Week total" not in doc.text[a:b] for a, b in inc.evidence)
