@@ -497,6 +497,7 @@ class RuleExtractor:
         return actors
 
     def _targets(self, text: str, act: _Act, perps: list[Actor]) -> list[Target]:
+        lx = self.lexicon
         perp_spans = {sp for p in perps for sp in p.spans}
         out: dict[str, Target] = {}
         for an in act.analyses:
@@ -516,7 +517,6 @@ class RuleExtractor:
                     continue  # "attributed the abduction to Boko Haram fighters": who did it, not whom
                 if _BETWEEN.search(text, max(an.sentence.start, hit.start - 40), hit.start):
                     continue  # "clashes between Ansar Allah fighters and ...": the first side did it
-                lx = self.lexicon
                 if (lx.locative_before is not None and text[hit.start : hit.end].lower() in lx.locative_places
                         and lx.locative_before.search(text, max(an.sentence.start, hit.start - 60), hit.start)):
                     continue  # "near the village of Suwaydiyah": where the act happened, not what it hit
