@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import yaml
 from click.testing import CliRunner
 
@@ -130,3 +131,11 @@ def test_a_weeks_total_joins_no_act(pipeline):
     (inc,) = pipeline.extractor.extract(doc)
     assert inc.sub_event_type == "armed_clash"
     assert all("Week total" not in doc.text[a:b] for a, b in inc.evidence)
+
+
+@pytest.mark.parametrize("text, category", [
+    ("On 3 May 2017 the brothers clashed with them with light and medium weapons near Tal Afar.", "firearms"),
+])
+def test_claims_and_bulletins_name_their_weapons(pipeline, text, category):
+    (inc,) = pipeline.extractor.extract(Document(text, published=dt.date(2019, 5, 8)))
+    assert category in {w.category for w in inc.weapons}
