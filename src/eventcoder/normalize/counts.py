@@ -237,6 +237,7 @@ class _CountLexicon:
     coord_of_kind: dict[str, str] = dataclasses.field(default_factory=dict)  # "murder" of "the murder of A and B" -> kind
     unharmed_kind: dict[str, str] = dataclasses.field(default_factory=dict)  # "escaped injury" -> injured
     some_kind: dict[str, str] = dataclasses.field(default_factory=dict)  # "casualties were confirmed" -> killed_or_injured
+    some_negators: frozenset[str] = frozenset()  # words before such a phrase that negate it
     sole: re.Pattern[str] | None = None  # "only " just before a figure
     bare_tolls: frozenset[str] = frozenset()  # tolls of no kind ("toll")
     people_only: frozenset[str] = frozenset()  # post triggers after a noun of people only ("wounds")
@@ -565,6 +566,7 @@ def _count_lexicon() -> _CountLexicon:
         speech_verbs=frozenset(_norm(x) for x in _words(data, "speech_verbs", where)),
         unharmed_kind=unharmed_kind,
         some_kind=some_kind,
+        some_negators=frozenset(_norm(x) for x in data.get("some_negators") or []),
         bare_tolls=frozenset(_norm(x) for x in data.get("bare_tolls") or []),
         sole=_compile(rf"(?<![\w-]){_alt(data['sole_markers'])}\s+\Z") if data.get("sole_markers") else None,
         people_only=frozenset(_norm(x) for x in data.get("people_only") or []),
@@ -893,11 +895,12 @@ def _aggregate(text: str, c: _Cand, lex: _CountLexicon, lo: int, hi: int) -> boo
     return bool(lex.aggregate.search(before[stops[-1].end():] if stops else before))
 
 
-def _negated_before(text: str, i: int, lo: int) -> bool:
+def _negated_before(text: str, i: int, lex: _CountLexicon, lo: int) -> bool:
     """Whether one of the three words before ``i`` negates what follows ("there were no
-    casualties", "did not cause any casualties", "without causing casualties")."""
+    casualties", "did not cause any casualties", "without causing casualties"): the lexicon's
+    ``some_negators``."""
     before = [t.lower() for t in _WORD.findall(text[max(lo, i - 40) : i])][-3:]
-    return any(t in ("no", "not", "without", "never", "any", "nor", "neither") for t in before)
+    return any(t in lex.some_negators for t in before)
 
 
 def _attempt_before(text: str, i: int, lex: _CountLexicon, lo: int) -> bool:
@@ -1468,7 +1471,7 @@ def find_counts(text: str, start: int = 0, end: int | None = None) -> list[Count
                 add(_people_of(text, m, lex, lo, hi))
                 continue
             if name == "some":
-                if not _negated_before(text, m.start(), lo):
+                if not _negated_before(text, m.start(), lex, lo):
                     add(_Cand(name=name, priority=priority, qspan=m.span("trig"), tspan=m.span("trig"),
                               kind=lex.some_kind[_norm(m.group("trig"))], low=None, high=None,
                               qualifier=Qualifier.UNSPECIFIED, subject="", negated=False, toll=False,
