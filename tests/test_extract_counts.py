@@ -107,3 +107,20 @@ def test_a_battles_dead_are_every_sides_an_attacks_only_its_targets(extractor):
     # an attack on civilians: the bomber's own death is no victim's
     bombing = "On 3 May a suicide bomber blew himself up in a market in Maiduguri, killing 4 shoppers."
     assert figures(extractor, bombing)[0] == (4, 4)
+
+
+def test_a_group_named_again_takes_its_figure_and_points_at_it(extractor):
+    # the act's own sentence names the group without a figure; the figure given elsewhere is
+    # the act's, and the record's evidence points at the words that gave it
+    text = ("Six Jesuit priests had received threats for months, their order said on Tuesday.\n\n"
+            "On Monday the Jesuit priests were murdered at the university by men in uniform.")
+    incidents = [i for i in extractor.extract(Document(text=text, doc_id="t", published=PUBLISHED))
+                 if i.fatalities is not None]
+    assert [(i.fatalities.low, i.fatalities.high) for i in incidents] == [(6, 6)]
+    assert "Six" in [text[a:b] for a, b in incidents[0].fatalities.spans]
+
+
+def test_a_group_given_two_figures_takes_neither(extractor):
+    text = ("Two soldiers guarded the gate and five soldiers the road.\n\n"
+            "On Monday the soldiers were killed when rebels attacked the post.")
+    assert [i.fatalities for i in extractor.extract(Document(text=text, doc_id="t", published=PUBLISHED))] == [None]

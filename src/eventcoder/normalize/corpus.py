@@ -224,10 +224,16 @@ def count_case_problems(case: dict[str, Any], found: list[CountMention] | None =
             problems.append(f"{label}: aggregate {m.aggregate}, expected {w.get('aggregate', False)}")
         if "subject" in w and m.subject != w["subject"]:
             problems.append(f"{label}: subject {m.subject!r}, expected {w['subject']!r}")
-        if len(m.count.spans) != 2:
-            problems.append(f"{label}: {len(m.count.spans)} spans, expected (number, trigger)")
+        if len(m.count.spans) == 3 and "given_at" in w:
+            # a group named again: its noun phrase, the trigger and where the figure was given
+            gs, ge = m.count.spans[2]
+            if text[gs:ge] != w["given_at"]:
+                problems.append(f"{label}: figure given at {text[gs:ge]!r}, expected {w['given_at']!r}")
+        elif len(m.count.spans) != 2 or "given_at" in w:
+            problems.append(f"{label}: {len(m.count.spans)} spans, expected (number, trigger)"
+                            + (", given_at" if "given_at" in w else ""))
             continue
-        (qs, qe), (ts, te) = m.count.spans
+        (qs, qe), (ts, te) = m.count.spans[:2]
         if "number" in w and text[qs:qe] != w["number"]:
             problems.append(f"{label}: number {text[qs:qe]!r}, expected {w['number']!r}")
         if "trigger" in w and text[ts:te] != w["trigger"]:

@@ -245,6 +245,9 @@ class _CountLexicon:
     not_after_bare: frozenset[str] = frozenset()  # words that make such a trigger a modifier ("squad")
     subject_verbs: frozenset[str] = frozenset()  # verbs of an injury noun that end the figure's noun
     age_before: re.Pattern[str] | None = None  # "aged 7 and " just before a number: an age
+    referred: re.Pattern[str] | None = None  # "the Jesuit priests were murdered": a group of known size
+    referred_general: frozenset[str] = frozenset()  # nouns too general to name one group ("people")
+    referred_max_words: int = 0  # words before the group's noun ("jesuit" priests)
 
 
 def _kind_of(section: dict[str, list[str]] | None, where: str) -> dict[str, str]:
@@ -354,6 +357,10 @@ def _count_lexicon() -> _CountLexicon:
     most = int(data.get("subject_max_words", 6))
     subj = rf"(?:\s+(?:of\s+(?:his|her|their|its|one|a|the\s+same)(?=\s)|{sw})){{0,{most}}}(?:\s+\([^\W_][\w.-]{{0,11}}\))?"
 
+    # "more than 200 soldiers and guerrillas were killed": one figure for both plural nouns (a
+    # noun with a figure of its own, "7 soldiers and 3 civilians", is read by ``back``)
+    subj_and = rf"(?:\s+and\s+(?:{sw}\s+)?(?!others(?![\w'’-]))(?=[^\W\d_][\w'’-]*s(?![\w'’-])){sw})?"
+
     # ---- quantities
     w = rf"(?:{_alt(number_words + scales)})\b"
     scale_lb = "(?:" + "|".join(f"(?<={re.escape(s)})" for s in scales) + ")"
@@ -407,7 +414,7 @@ def _count_lexicon() -> _CountLexicon:
         # "five passengers travelling on the bus to Usulutan were injured": a participle's phrase
         # may stand between the subject and a passive, and so may a relative clause ("two guards
         # who were on duty were killed"; see _post_valid)
-        ("post", 0, _compile(rf"(?P<qty>{qty})(?P<subj>{subj})(?P<paren>{paren})"
+        ("post", 0, _compile(rf"(?P<qty>{qty})(?P<subj>{subj}{subj_and})(?P<paren>{paren})"
                              rf"(?P<ing>\s+[^\W\d_]{{2,}}ing\s[^.;:!?,()\n]{{1,60}}?)?"
                              rf"(?P<rel>\s+(?:who|that)(?:\s+(?!(?:{_alt(trigger_kind)}|and|or)(?![\w-]))[^\s.;:!?,()]+){{1,10}}?"
                              rf"(?=\s+(?:were|was|are|is|have|has|had)\s))?"
@@ -474,6 +481,18 @@ def _count_lexicon() -> _CountLexicon:
         patterns = (*patterns, ("two", 6, _compile(
             rf"(?<![\w-])(?P<aux>{_alt(_words(coord, 'auxiliaries', where))})(?:\s+{one_adverbs})?"
             rf"(?:\s+{one_verbs_src}\s+and)?\s+(?P<trig>{one_verbs_src})(?![\w-])")))
+    referred_src, ref = None, data.get("referred_groups") or {}
+    if ref:  # "the Jesuit priests were murdered", "the murder of the Jesuits" (see _referred)
+        mods = int(ref.get("max_words", 2))
+        np = (rf"(?:[^\W\d_][\w'’-]*\s+){{0,{mods}}}?[^\W\d_][\w'’-]*s")
+        det = rf"(?:{_alt(_words(ref, 'determiners', where))})"
+        ends = _alt(_words(one, "name_ends", where))
+        of_nouns = _alt([w for w, k in coord_of_kind.items() if k in ("killed", "injured")])
+        referred_src = (
+            rf"(?<![\w-]){det}\s+(?P<np>{np})(?:\s+(?:who|that))?(?:\s+(?:were|have\s+been|had\s+been)"
+            rf"(?:\s+{one_adverbs})?\s+(?P<trig>{_alt(one_verbs)})|(?:\s+{one_adverbs})?\s+(?P<itrig>{_alt(one_intransitive)}))(?![\w-])"
+            rf"|(?<![\w-])(?P<ntrig>{of_nouns})\s+of\s+{det}\s+(?P<np2>{np})"
+            rf"(?=\s*[,.;:!?)]|\s+(?:{ends})(?![\w-])|\s*\Z)")
     obj_kind = _kind_of(one.get("objects"), f"{where}: one_person.objects")
     if obj_kind:  # "murdered university student Mario Flores"
         patterns = (*patterns, ("obj", 6, _compile(
@@ -496,6 +515,7 @@ def _count_lexicon() -> _CountLexicon:
         patterns = (*patterns, ("some", 7, _compile(
             rf"(?<![\w-])(?P<trig>{_alt(some_kind)})(?![\w-])")))  # never after a negation: find_counts
     periods = _section(data, "aggregate_periods", where)
+    months_alt = _alt(_words(data, "months", where))
     units = _alt(_words(periods, "units", where))
     number = rf"(?:{num}|few|several|a\s+few|couple\s+of|a\s+couple\s+of)"
     aggregate = _compile(
@@ -507,6 +527,16 @@ def _count_lexicon() -> _CountLexicon:
         + (rf"|(?<![\w-])(?:{_alt(_words(periods, 'before_alone', where))})\s+(?:the\s+(?:first|last|past)\s+)?"
            rf"(?:{_alt(_words(data, 'months', where))}|{units}|(?:1[89]|20)\d\d)\s+alone(?![\w-])"
            if periods.get("before_alone") else "")
+        + (rf"|(?<![\w-])(?:{_alt(_words(periods, 'before_year', where))})\s+(?:1[89]|20)\d\d(?![\w-])"
+           if periods.get("before_year") else "")
+        + (rf"|(?<![\w-])since\s+(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{months_alt}|{months_alt}(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?)(?![\w-])(?!,?\s+when\b)"
+           if periods.get("since_dates") else "")
+        + (rf"|(?<![\w-])(?:{_alt(_words(periods, 'history_openers', where))})\s+(?:its|their|his|her|the)"
+           rf"(?:\s+(?:\d+|[^\W\d_]+)[\s-]+(?:{units})(?:-old)?)?\s+(?:{_alt(_words(periods, 'history_nouns', where))})(?![\w-])"
+           if periods.get("history_nouns") else "")
+        + (rf"|(?<![\w-])(?:{_alt(_words(periods, 'period_openers', where))})\s+the(?:\s+[^\W\d_][\w'’-]*|\s+\d+-[\w-]+){{0,2}}?"
+           rf"\s+(?:{_alt(_words(periods, 'period_nouns', where))})(?=\s*(?:[,.;:!?)]|$)|\s+(?:in|of|against|with|and|that|which|who|when|between)(?![\w-])|\s*\Z)"
+           if periods.get("period_nouns") else "")
     )
     trigger_cue = _compile(rf"{post_trig}|{active_trig}|{_alt(toll_kind)}|{_alt(of_nouns)}|{gap_trig}"
                            rf"|{_alt(one_verbs + one_intransitive + one_possessed)}|{_alt(one_nouns)}"
@@ -575,6 +605,9 @@ def _count_lexicon() -> _CountLexicon:
         subject_verbs=frozenset(_norm(x) for x in data.get("subject_verbs") or []),
         age_before=_compile(rf"(?<![\w-])(?:{ages})\s+(?:between\s+)?(?:\d{{1,3}}\s*(?:,|and|or|to|-)\s*)*\Z")
         if data.get("age_markers") else None,
+        referred=_compile(referred_src) if referred_src else None,
+        referred_general=frozenset(_norm(x) for x in ref.get("too_general") or []),
+        referred_max_words=int(ref.get("max_words", 2)) if ref else 0,
     )
 
 
@@ -715,6 +748,7 @@ class _Cand:
     parent: int | None = None  # index of the candidate whose trigger this one borrows
     index: int = 0
     besides: bool = False  # "... were also killed" (CountMention.besides)
+    extra: tuple[Span, ...] = ()  # where the figure was given, for a group named again (_referred)
 
 
 def _clean_subject(raw: str, verbs: frozenset[str] = frozenset()) -> str:
@@ -759,9 +793,14 @@ def _is_date_or_year(text: str, qspan: Span, lo: int, hi: int, lex: _CountLexico
         # "may" is a month only when capitalised as one ("7 May"), not "7 people may have"
         return w.lower().rstrip(".") in lex.months and (w.lower() != "may" or w == "May")
 
-    if month(prev) or month(nxt):
-        return True
     n = int(q.replace(",", ""))
+    year = len(q) == 4 and 1900 <= n <= 2099
+    if month(nxt) and n <= 31:
+        return True  # "7 May"
+    if month(prev):
+        # "May 7", "March 1990", "March, 1990"; never "since March, 40 people were killed"
+        between = text[max(lo, qspan[0] - 3) : qspan[0]]
+        return year or (n <= 31 and "," not in between)
     return len(q) == 4 and 1900 <= n <= 2099 and prev.lower() in {"in", "since", "of", "year", "during", "until", "by", "from", "early", "late", "mid"}
 
 
@@ -936,6 +975,8 @@ def _name_word(w: str, lex: _CountLexicon) -> bool:
 
 
 _POSSESSIVES = frozenset(("his", "her", "their"))
+# a bare singular noun after "and" that ends the phrase: "his wife and daughter"
+_BARE_AND = re.compile(r"\s+and\s+(?P<noun>[^\W\d_][\w-]*)(?=\s*(?:[,.;:!?)]|\Z)|\s+(?:in|on|at|near|as|when|while|during|after|before|and|who|with|by|from|inside|outside)(?![\w-]))")
 
 
 def _joined_part(part: list[str], lex: _CountLexicon, max_words: int) -> tuple[int, bool] | None:
@@ -954,8 +995,9 @@ def _joined_part(part: list[str], lex: _CountLexicon, max_words: int) -> tuple[i
             return None
         value = _number_value(" ".join(part[first : last + 1]), lex)
         return (value[0], False) if value and not value[1] else None
-    if any(w in lex.person_all and w not in lex.person_singular for w in part):
-        return None
+    if any(w in lex.person_all and w not in lex.person_singular
+           and not (k + 1 < len(part) and part[k + 1] in lex.person_singular) for k, w in enumerate(part)):
+        return None  # a plural ("two soldiers and guards"), but "a police colonel" is one
     if part[0] in _DETERMINERS:  # "his driver", "the mayor"; "a bodyguard" names nobody
         if len(part) > 1 and _contains(part[1:], lex.person_singular):
             return 1, part[0] not in ("a", "an")
@@ -1043,7 +1085,10 @@ def _joined_before(text: str, end: int, lo: int, lex: _CountLexicon,
             cur.insert(0, t)  # "leader of the National Revolutionary Movement", "the mayor of Achi"
             closed = False
         elif not closed and (_name_word(w, lex) or (cur and _is_figure(w, lex))
-                             or (not cur and (w in lex.person_all or w == "others"))):
+                             or (not cur and (w in lex.person_all or w == "others"))
+                             or (cur and w in lex.person_all
+                                 and cur[0].group(0).lower().rstrip(".") in lex.person_singular)):
+            # ... and a noun of people before a singular one: "a police colonel"
             cur.insert(0, t)  # a name, or "15 others", "his two bodyguards"
         elif not closed and w in _DETERMINERS and cur:
             cur.insert(0, t)
@@ -1439,8 +1484,73 @@ def _search_all(pattern: re.Pattern[str], text: str, lo: int, hi: int) -> Iterab
         pos = m.start() + 1
 
 
-def find_counts(text: str, start: int = 0, end: int | None = None) -> list[CountMention]:
-    """Casualty figures in ``text[start:end]``, in text order; spans index the full ``text``."""
+def _referred(text: str, lo: int, hi: int, lex: _CountLexicon, accepted: list[_Cand]) -> list[_Cand]:
+    """Groups named again with no figure, sized by the figure the text gives them elsewhere:
+    "the Jesuit priests were murdered" and "the murder of the Jesuits" are 6 after (or before)
+    "six Jesuit priests". Only when every figure the text gives that noun agrees, none of them
+    counts people hurt in another way ("two soldiers were wounded" never sizes "the soldiers
+    were killed"), and the noun names a group ("the people were killed" names none)."""
+    out: list[_Cand] = []
+    taken = [sp for c in accepted for sp in (c.qspan, c.tspan)]
+    for m in _search_all(lex.referred, text, lo, hi):
+        tg = next(g for g in ("trig", "itrig", "ntrig") if m.group(g))
+        ng = "np" if m.group("np") else "np2"
+        tspan, qspan = m.span(tg), m.span(ng)
+        if any(spans_overlap(tspan, sp) or spans_overlap(qspan, sp) for sp in taken):
+            continue
+        words = [_norm(w) for w in m.group(ng).split()]
+        if words[-1] in lex.referred_general or any(
+                w in lex.stop_words or w in lex.number_words or w in lex.trigger_kind for w in words):
+            continue
+        kind = lex.one_kind.get(_norm(m.group(tg))) or lex.coord_of_kind.get(_norm(m.group(tg)))
+        size = _group_size(text, words[-1], kind, lex)
+        if size is None:
+            continue
+        n, where = size
+        out.append(_Cand(name="referred", priority=9, qspan=qspan, tspan=tspan, kind=kind, low=n, high=n,
+                         qualifier=Qualifier.EXACT, subject=" ".join(words),
+                         side=_side(lex, words, _norm(m.group(tg)), text[max(lo, m.start() - 60) : min(hi, m.end() + 60)]),
+                         negated=False, toll=False, extra=(where,)))
+        taken += [qspan, tspan]
+    return out
+
+
+def _group_size(text: str, noun: str, kind: str | None, lex: _CountLexicon) -> tuple[int, Span] | None:
+    """The one figure ``text`` gives the plural ``noun`` ("jesuits": "six Jesuit priests", "6
+    Jesuits"), and where; None when it gives none or several."""
+    stem = noun[:-1] if noun.endswith("s") else noun
+    words = _alt(sorted(lex.number_words))
+    pattern = re.compile(rf"(?<![\w.,-])(?P<num>\d{{1,3}}(?:,\d{{3}})+|\d+|(?:{words})(?:-(?:{words}))?)(?![\w-])"
+                         rf"(?P<mods>(?:\s+[^\W\d_][\w'’-]*){{0,{lex.referred_max_words}}}?)\s+(?:{re.escape(noun)}|{re.escape(stem)})(?![\w'’-])",
+                         re.IGNORECASE)
+    mentions = None
+    found: dict[int, Span] = {}
+    for m in pattern.finditer(text):
+        value = _number_value(m.group("num"), lex)
+        mods = [_norm(w) for w in m.group("mods").split()]
+        if value is None or not value[0] or value[1] or any(w in lex.stop_words or w in lex.number_words for w in mods):
+            continue
+        if _is_date_or_year(text, m.span("num"), 0, len(text), lex):
+            continue
+        if mentions is None:
+            mentions = _document_counts(text)
+        if any(c.kind != kind and spans_overlap(c.count.spans[0], m.span("num")) for c in mentions):
+            return None  # "two soldiers were wounded": not those killed, nor surely the others
+        found.setdefault(value[0], m.span("num"))
+    return next(iter(found.items())) if len(found) == 1 else None
+
+
+@functools.lru_cache(maxsize=4)
+def _document_counts(text: str) -> tuple[CountMention, ...]:
+    return tuple(find_counts(text, referred=False))
+
+
+def find_counts(text: str, start: int = 0, end: int | None = None, *, referred: bool = True) -> list[CountMention]:
+    """Casualty figures in ``text[start:end]``, in text order; spans index the full ``text``.
+
+    A group named again without its figure ("the Jesuit priests were murdered") takes the
+    figure the text gives it elsewhere ("six Jesuit priests"), and its spans end with that
+    figure's; ``referred=False`` leaves such groups out."""
     lex = _count_lexicon()
     hi = len(text) if end is None else max(start, min(end, len(text)))
     lo = max(0, min(start, hi))
@@ -1558,6 +1668,16 @@ def find_counts(text: str, start: int = 0, end: int | None = None) -> list[Count
                     child.parent = parent.index
                     add(child)
                     pos = cm.end()
+                last = cands[-1] if parent is not None else None
+                bare = _BARE_AND.match(text, pos, hi) if last is not None and last.low == 1 else None
+                if (bare and _norm(bare.group("noun")) in lex.person_singular
+                        and _norm(text[slice(*last.qspan)]) in _DETERMINERS | _POSSESSIVES):
+                    # "killed his wife and daughter": one more, the article's or possessive's
+                    child = _Cand(name="cont", priority=4, qspan=bare.span("noun"), tspan=parent.tspan,
+                                  kind=parent.kind, low=1, high=1, qualifier=Qualifier.EXACT,
+                                  subject=_norm(bare.group("noun")), side=last.side, negated=False, toll=False)
+                    child.parent = parent.index
+                    add(child)
 
     accepted: list[_Cand] = []
     ok: set[int] = set()
@@ -1573,12 +1693,14 @@ def find_counts(text: str, start: int = 0, end: int | None = None) -> list[Count
         accepted.append(c)
         ok.add(c.index)
 
+    if referred and lex.referred is not None:
+        accepted.extend(_referred(text, lo, hi, lex, accepted))
     out = []
     for c in sorted(accepted, key=lambda c: (c.qspan[0], c.tspan[0])):
         out.append(
             CountMention(
                 kind=c.kind,
-                count=Count(c.low, c.high, c.qualifier, (c.qspan, c.tspan)),
+                count=Count(c.low, c.high, c.qualifier, (c.qspan, c.tspan, *c.extra)),
                 side=c.side,
                 subject=c.subject,
                 negated=c.negated,
