@@ -133,7 +133,8 @@ _RANK = {
     DatePrecision.YEAR: 3,
     DatePrecision.UNKNOWN: 4,
 }
-_UNIT_PRECISION = {"week": DatePrecision.WEEK, "month": DatePrecision.MONTH, "year": DatePrecision.YEAR}
+_UNIT_PRECISION = {"week": DatePrecision.WEEK, "weekend": DatePrecision.DAY, "month": DatePrecision.MONTH,
+                   "year": DatePrecision.YEAR}
 
 
 @dataclass(frozen=True)
@@ -220,9 +221,10 @@ GREGORIAN_SCHEMA: dict[str, Any] = {
                 "periods": {
                     "type": "object",
                     "additionalProperties": {"type": "array", "prefixItems": [
-                        {"enum": ["week", "month", "year"]}, {"type": "integer"}], "minItems": 2, "maxItems": 2},
+                        {"enum": ["week", "weekend", "month", "year"]}, {"type": "integer"}], "minItems": 2, "maxItems": 2},
                 },
                 "earlier_in_period": {"type": "object", "additionalProperties": {"enum": ["week", "month", "year"]}},
+                "weekday_weeks": {"type": "object", "additionalProperties": {"type": "integer"}},
             },
         },
     },
@@ -395,6 +397,7 @@ class Tables:
         self.open = {_norm(k): (int(v[0]), int(v[1])) for k, v in r["open_ended"].items()}
         self.periods = {_norm(k): (v[0], int(v[1])) for k, v in r["periods"].items()}
         self.earlier = {_norm(k): v for k, v in r["earlier_in_period"].items()}
+        self.weekday_weeks = {_norm(k): int(v) for k, v in (r.get("weekday_weeks") or {}).items()}
         self.month_last = {_norm(w) for w in r["month_last"]}
         self.vague_words: dict[str, str] = {}
         self.vague: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {}
@@ -450,9 +453,11 @@ class Tables:
             "r2": (f"(?:(?P<r2_o>{openers})\\s+)?(?:the\\s+)?{_NB}(?P<r2_a>{_DAY}){_ORDSUF}(?:\\s+of)?\\s+"
                    f"(?:(?P<r2_gm1>{gm})|(?P<r2_hm1>{hm}))(?:,?\\s+(?P<r2_y1>\\d{{4}})(?!\\w)(?:{_ERA_G}|{_ERA_H}))?"
                    f"{conn('r2')}(?:the\\s+)?(?P<r2_b>{_DAY}){_ORDSUF}(?:\\s+of)?\\s+{my('r2')}"),
-            "r1": (f"(?:(?P<r1_o>{openers})\\s+)?(?:the\\s+)?{_NB}(?P<r1_a>{_DAY}){_ORDSUF}{conn('r1')}"
+            "r1": (f"(?:(?P<r1_o>{openers})\\s+)?(?:the\\s+)?{_NB}(?P<r1_a>{_DAY}){_ORDSUF}"
+                   f"(?P<r1_l>(?:\\s*,\\s*{_DAY}{_ORDSUF})*,?){conn('r1')}"
                    f"(?:the\\s+)?(?P<r1_b>{_DAY}){_ORDSUF}(?:\\s+of)?\\s+{my('r1')}"),
-            "r3": (f"(?:(?P<r3_o>{openers})\\s+)?(?P<r3_gm>{gm})\\s+(?P<r3_a>{_DAY}){_ORDSUF}{conn('r3')}"
+            "r3": (f"(?:(?P<r3_o>{openers})\\s+)?(?P<r3_gm>{gm})\\s+(?P<r3_a>{_DAY}){_ORDSUF}"
+                   f"(?P<r3_l>(?:\\s*,\\s*{_DAY}{_ORDSUF})*,?){conn('r3')}"
                    f"(?P<r3_b>{_DAY}){_ORDSUF}(?!\\w|[.,:]\\d)(?:,?\\s+(?P<r3_gy>{_YG4}))?"),
             "num": (f"{wdpre('num')}{_NB}(?:(?P<num_a>\\d{{1,2}})(?P<num_s>[/.\\-])(?P<num_b>\\d{{1,2}})(?P=num_s)"
                     f"(?P<num_c>\\d{{4}}|\\d{{2}})|(?P<num_y>\\d{{4}})(?P<num_t>[/.\\-])(?P<num_m>\\d{{1,2}})"
@@ -478,7 +483,8 @@ class Tables:
             "ye": f"{_NB}(?P<ye_y>\\d{{3,4}})\\s*(?P<ye_e>{_ERAS})(?!\\w)",
             "ya": (f"{_alt(g['year_triggers'])}\\s+(?P<ya_y>{_YG4})(?!\\s*{_ERAS}(?!\\w))"
                    f"(?!\\s*{_DASH}\\s*\\d)(?![.,:/]\\d)(?!['’]s)"),
-            "rp": f"{_alt(r['periods'])}(?!\\w)",
+            "rp": (f"(?:(?P<rp_v>{_alt(self.vague_words)})(?:\\s*{_DASH}\\s*|\\s+))?"
+                   f"(?P<rp_p>{_alt(r['periods'])})(?!\\w)"),
             "rt": f"{_alt(r['earlier_in_period'])}(?!\\w)",
             "rc": (f"(?P<rc_n>{number})\\s+(?P<rc_u>{_alt(r['units'])})\\s+"
                    f"(?:(?P<rc_b>{_alt(back_free)}|{_alt(back_final)}{_CLAUSE_END})"
@@ -488,7 +494,8 @@ class Tables:
             "ro": (f"(?P<ro_p>{_alt(r['open_ended'])})(?!\\w)"
                    f"(?!\\s+(?:than|date|stage|time|this|next|in\\s+the|that)\\b)"),
             "wk": (f"(?:(?P<wk_r>{_alt(r['weekday_last'])})\\s+)?(?P<wk_d>{wd})"
-                   f"(?!\\s+(?-i:{papers})(?!\\w))(?:\\s+{parts}(?!\\w))?"),
+                   f"(?!\\s+(?-i:{papers})(?!\\w))(?:\\s+{parts}(?!\\w))?"
+                   + (f"(?:\\s+(?P<wk_w>{_alt(r['weekday_weeks'])})(?![\\w'’]))?" if r.get("weekday_weeks") else "(?P<wk_w>(?!))?")),
         }
 
     def _build_dispatch(self, g: dict[str, Any], gm: str, hijri_starts: set[str]) -> None:
@@ -517,7 +524,7 @@ class Tables:
             "mo": [(g["month_triggers"], [month])],
             "ye": [_DIGIT],
             "ya": [(g["year_triggers"], [digit])],
-            "rp": [(r["periods"], None)],
+            "rp": [(r["periods"], None), (self.vague_words, [_alt(r["periods"])])],
             "rt": [(r["earlier_in_period"], None)],
             "rc": [(list(r["numbers"]) + list(r["approximate_numbers"]), [unit]), _DIGIT],
             "rf": [(r["fixed"], None)],
@@ -769,6 +776,14 @@ def _infer(build: Callable[[int], _Res | None], year: int, limit: dt.date, ahead
 
 @_safe
 def _period(unit: str, day: dt.date, n: int) -> tuple[dt.date, dt.date]:
+    if unit == "weekend":
+        # 0: the last Saturday and Sunday not after ``day`` ("over the weekend"); -1: the one
+        # before ``day``'s own ("last weekend" on a Sunday is eight days back); then by weeks
+        saturday = day - dt.timedelta(days=(day.weekday() - 5) % 7)
+        if n < 0 and day.weekday() >= 5:
+            saturday -= dt.timedelta(weeks=1)
+        saturday += dt.timedelta(weeks=n + 1 if n < 0 else n)
+        return saturday, saturday + dt.timedelta(days=1)
     if unit == "week":
         start = day - dt.timedelta(days=day.weekday()) + dt.timedelta(weeks=n)
         return start, start + dt.timedelta(days=6)
@@ -830,6 +845,18 @@ def _weekday(wd: int, strict: bool) -> Callable[[_Ref], _Res | None]:
             return _Res(ref.start, ref.end, DatePrecision.UNKNOWN, ref.start)
         delta = (ref.day.weekday() - wd) % 7 or (7 if strict else 0)
         day = ref.day - dt.timedelta(days=delta)
+        return _Res(day, day, DatePrecision.DAY, day)
+
+    return build
+
+
+def _weekday_of_week(wd: int, weeks: int) -> Callable[[_Ref], _Res | None]:
+    """The weekday ``wd`` of the week ``weeks`` from the anchor's: "Monday last week" (-1)."""
+    def build(ref: _Ref) -> _Res | None:
+        if ref.precision is not DatePrecision.DAY:
+            return _Res(ref.start, ref.end, DatePrecision.UNKNOWN, ref.start)
+        monday, _ = _period("week", ref.day, weeks)
+        day = monday + dt.timedelta(days=wd)
         return _Res(day, day, DatePrecision.DAY, day)
 
     return build
@@ -929,9 +956,20 @@ def _month_builder(cal: Calendar, ctx: _Ctx, month: int, y: int | None, lo: int 
     return "year", infer
 
 
+def _listed(m: re.Match[str], p: str) -> bool | None:
+    """Whether a range's days are a list ("on 16 and 17 October", "13, 14, and 15 September":
+    the window from the first to the last, which holds every day listed); None when they are
+    neither a list nor a range ("from 3, 4 to 9")."""
+    word, opener = (m.group(f"{p}_w") or "").lower(), (m.group(f"{p}_o") or "").lower()
+    if not m.groupdict().get(f"{p}_l"):  # two days: "16 and 17 October", "between 9 and 11 December"
+        return word == "and" and opener != "between"
+    return True if word == "and" and not opener else None  # three or more, and no opener
+
+
 def _h_range(m: re.Match[str], p: str, ctx: _Ctx) -> _Cand | None:
-    if (m.group(f"{p}_w") or "").lower() == "and" and (m.group(f"{p}_o") or "").lower() != "between":
-        return None  # "9 and 11 December" is two days, not a range
+    listed = _listed(m, p)
+    if listed is None or (listed and p == "r2"):
+        return None  # "on 11 March and 27 May" is two days months apart, not a window
     mon = _month_of(m, p, ctx)
     if mon is None:
         return None
@@ -964,7 +1002,7 @@ def _h_range(m: re.Match[str], p: str, ctx: _Ctx) -> _Cand | None:
 
 
 def _h_r3(m: re.Match[str], ctx: _Ctx) -> _Cand | None:
-    if (m.group("r3_w") or "").lower() == "and" and (m.group("r3_o") or "").lower() != "between":
+    if _listed(m, "r3") is None:
         return None
     month = _g_month(m.group("r3_gm"), ctx)
     d1, d2 = int(m.group("r3_a")), int(m.group("r3_b"))
@@ -1139,8 +1177,33 @@ def _h_ya(m: re.Match[str], ctx: _Ctx) -> _Cand | None:
 
 
 def _h_rp(m: re.Match[str], ctx: _Ctx) -> _Cand | None:
-    unit, n = ctx.tables.periods[_norm(m.group("rp"))]
-    return _Cand("relative", m.span("rp"), Calendar.GREGORIAN, "anchor", _shift_period(unit, n, n))
+    unit, n = ctx.tables.periods[_norm(m.group("rp_p"))]
+    build = _shift_period(unit, n, n)
+    if m.group("rp_v") and unit in ("month", "year"):
+        # "early this month", "late last year": the part of the period the vague word names
+        days, months = ctx.tables.vague[ctx.tables.vague_words[_norm(m.group("rp_v"))]]
+        build = _part_of(build, unit, days if unit == "month" else months)
+    elif m.group("rp_v"):
+        return None  # "early last week": left to the period alone
+    return _Cand("relative", m.span("rp"), Calendar.GREGORIAN, "anchor", build)
+
+
+def _part_of(build: Callable[[_Ref], _Res | None], unit: str, part: tuple[int, int]) -> Callable[[_Ref], _Res | None]:
+    """``build``'s month (or year) narrowed to the days (or months) ``part``; a window that is
+    no single period is kept whole."""
+    def narrowed(ref: _Ref) -> _Res | None:
+        res = build(ref)
+        if res is None or res.precision is DatePrecision.UNKNOWN:
+            return res
+        y, m = res.start.year, res.start.month
+        if unit == "month":
+            start = dt.date(y, m, min(part[0], _month_end(y, m).day))
+            end = dt.date(y, m, min(part[1], _month_end(y, m).day))
+        else:
+            start, end = dt.date(y, part[0], 1), _month_end(y, part[1])
+        return replace(res, start=start, end=end, ref=start)
+
+    return narrowed
 
 
 def _h_rt(m: re.Match[str], ctx: _Ctx) -> _Cand | None:
@@ -1192,6 +1255,11 @@ def _h_ro(m: re.Match[str], ctx: _Ctx) -> _Cand | None:
 
 def _h_wk(m: re.Match[str], ctx: _Ctx) -> _Cand | None:
     wd = ctx.tables.weekdays[m.group("wk_d").lower()]
+    if m.group("wk_w"):
+        if m.group("wk_r"):
+            return None  # "last Monday last week"
+        weeks = ctx.tables.weekday_weeks[_norm(m.group("wk_w"))]
+        return _Cand("weekday", m.span("wk"), Calendar.GREGORIAN, "anchor", _weekday_of_week(wd, weeks))
     strict = bool(m.group("wk_r"))
     return _Cand("weekday", m.span("wk"), Calendar.GREGORIAN, "anchor", _weekday(wd, strict))
 
