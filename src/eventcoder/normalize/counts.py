@@ -801,7 +801,7 @@ def _is_date_or_year(text: str, qspan: Span, lo: int, hi: int, lex: _CountLexico
         # "May 7", "March 1990", "March, 1990"; never "since March, 40 people were killed"
         between = text[max(lo, qspan[0] - 3) : qspan[0]]
         return year or (n <= 31 and "," not in between)
-    return len(q) == 4 and 1900 <= n <= 2099 and prev.lower() in {"in", "since", "of", "year", "during", "until", "by", "from", "early", "late", "mid"}
+    return year and prev.lower() in {"in", "since", "of", "year", "during", "until", "by", "from", "early", "late", "mid"}
 
 
 def _side(lex: _CountLexicon, tokens: list[str], trig: str, window: str, paren: str = "") -> str:

@@ -778,11 +778,12 @@ def _infer(build: Callable[[int], _Res | None], year: int, limit: dt.date, ahead
 def _period(unit: str, day: dt.date, n: int) -> tuple[dt.date, dt.date]:
     if unit == "weekend":
         # 0: the last Saturday and Sunday not after ``day`` ("over the weekend"); -1: the one
-        # before ``day``'s own ("last weekend" on a Sunday is eight days back); then by weeks
+        # before ``day``'s own weekend, which on a weekday is that same last one ("last weekend"
+        # on a Sunday is eight days back, on a Wednesday four)
         saturday = day - dt.timedelta(days=(day.weekday() - 5) % 7)
-        if n < 0 and day.weekday() >= 5:
-            saturday -= dt.timedelta(weeks=1)
-        saturday += dt.timedelta(weeks=n + 1 if n < 0 else n)
+        if n < 0 and day.weekday() < 5:
+            n += 1
+        saturday += dt.timedelta(weeks=n)
         return saturday, saturday + dt.timedelta(days=1)
     if unit == "week":
         start = day - dt.timedelta(days=day.weekday()) + dt.timedelta(weeks=n)
