@@ -1518,14 +1518,9 @@ def _referred(text: str, lo: int, hi: int, lex: _CountLexicon, accepted: list[_C
 def _group_size(text: str, noun: str, kind: str | None, lex: _CountLexicon) -> tuple[int, Span] | None:
     """The one figure ``text`` gives the plural ``noun`` ("jesuits": "six Jesuit priests", "6
     Jesuits"), and where; None when it gives none or several."""
-    stem = noun[:-1] if noun.endswith("s") else noun
-    words = _alt(sorted(lex.number_words))
-    pattern = re.compile(rf"(?<![\w.,-])(?P<num>\d{{1,3}}(?:,\d{{3}})+|\d+|(?:{words})(?:-(?:{words}))?)(?![\w-])"
-                         rf"(?P<mods>(?:\s+[^\W\d_][\w'’-]*){{0,{lex.referred_max_words}}}?)\s+(?:{re.escape(noun)}|{re.escape(stem)})(?![\w'’-])",
-                         re.IGNORECASE)
     mentions = None
     found: dict[int, Span] = {}
-    for m in pattern.finditer(text):
+    for m in _group_pattern(noun).finditer(text):
         value = _number_value(m.group("num"), lex)
         mods = [_norm(w) for w in m.group("mods").split()]
         if value is None or not value[0] or value[1] or any(w in lex.stop_words or w in lex.number_words for w in mods):
@@ -1538,6 +1533,17 @@ def _group_size(text: str, noun: str, kind: str | None, lex: _CountLexicon) -> t
             return None  # "two soldiers were wounded": not those killed, nor surely the others
         found.setdefault(value[0], m.span("num"))
     return next(iter(found.items())) if len(found) == 1 else None
+
+
+@functools.lru_cache(maxsize=256)
+def _group_pattern(noun: str) -> re.Pattern[str]:
+    """A figure, up to ``referred_max_words`` words and the plural ``noun`` or its singular."""
+    lex = _count_lexicon()
+    stem = noun[:-1] if noun.endswith("s") else noun
+    words = _alt(sorted(lex.number_words))
+    return re.compile(rf"(?<![\w.,-])(?P<num>\d{{1,3}}(?:,\d{{3}})+|\d+|(?:{words})(?:-(?:{words}))?)(?![\w-])"
+                      rf"(?P<mods>(?:\s+[^\W\d_][\w'’-]*){{0,{lex.referred_max_words}}}?)\s+"
+                      rf"(?:{re.escape(noun)}|{re.escape(stem)})(?![\w'’-])", re.IGNORECASE)
 
 
 @functools.lru_cache(maxsize=4)

@@ -1196,13 +1196,9 @@ def _part_of(build: Callable[[_Ref], _Res | None], unit: str, part: tuple[int, i
         res = build(ref)
         if res is None or res.precision is DatePrecision.UNKNOWN:
             return res
-        y, m = res.start.year, res.start.month
-        if unit == "month":
-            start = dt.date(y, m, min(part[0], _month_end(y, m).day))
-            end = dt.date(y, m, min(part[1], _month_end(y, m).day))
-        else:
-            start, end = dt.date(y, part[0], 1), _month_end(y, part[1])
-        return replace(res, start=start, end=end, ref=start)
+        y = res.start.year
+        whole = _greg_month(y, res.start.month, *part) if unit == "month" else _greg_year(y, *part)
+        return None if whole is None else replace(res, start=whole.start, end=whole.end, ref=whole.start)
 
     return narrowed
 
