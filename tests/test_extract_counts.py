@@ -124,3 +124,18 @@ def test_a_group_given_two_figures_takes_neither(extractor):
     text = ("Two soldiers guarded the gate and five soldiers the road.\n\n"
             "On Monday the soldiers were killed when rebels attacked the post.")
     assert [i.fatalities for i in extractor.extract(Document(text=text, doc_id="t", published=PUBLISHED))] == [None]
+
+
+def test_the_dead_of_an_act_given_as_the_motive_are_not_the_acts(extractor):
+    # counts lexicon 1.21.0, motive_openers: the checkpoint attack killed two, not five
+    text = ("Militants attacked a checkpoint on Monday in retaliation for the killing of five fighters, "
+            "leaving two soldiers dead.")
+    assert figures(extractor, text)[0] == (2, 2)
+    text = "Rebels bombed a power pylon on Monday to protest the murder of candidate Bernardo Jaramillo."
+    assert figures(extractor, text)[0] is None
+
+
+def test_a_sentence_that_tells_only_the_motive_keeps_its_dead(extractor):
+    # no other act in the sentence: the murder is the act told, and its victim is counted
+    text = "Thousands marched in Bogota on Monday to protest the killing of three students by police."
+    assert figures(extractor, text)[0] == (3, 3)

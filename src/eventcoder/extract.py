@@ -275,6 +275,12 @@ class RuleExtractor:
         here = [d for d in dates if d.value.spans and a <= d.value.spans[0][0] < b]
         date_spans = [sp for d in here for sp in d.value.spans]
         counts = [] if s.is_header else find_counts(text, a, b)
+        triggers = [] if s.is_header else lx.triggers.find(text, a, b)
+        motives = [c.motive for c in counts if c.motive is not None]
+        if motives and any(t.extra != "weak" and not any(x <= t.start and t.end <= y for x, y in motives) for t in triggers):
+            # "rebels bombed a pylon to protest Jaramillo's murder": the murder's dead are not the
+            # bombing's (a sentence that tells only the murder keeps them)
+            counts = [c for c in counts if c.motive is None]
         return _Analysis(
             # a name read as a place is no person ("in central Rotterdam"), nor is the dateline's,
             # nor a word of a date ("Rabi" of "the 19th of Rabi' al-Awwal 1438")
@@ -283,7 +289,7 @@ class RuleExtractor:
                      and not any(pa < e.end and e.start < pb for (pa, pb), _ in places)
                      and not any(da < e.end and e.start < db for da, db in date_spans)],
             sentence=s,
-            triggers=[] if s.is_header else lx.triggers.find(text, a, b),
+            triggers=triggers,
             weapons=lx.weapon.find(text, a, b),
             targets=lx.target.find(text, a, b),
             orgs=lx.org.find(text, a, b),
@@ -362,7 +368,25 @@ class RuleExtractor:
                 return True
         return False
 
-    def _group(self, text: str, analyses: list[_Analysis]) -> list[_Act]:
+    def _earlier_act(self, text: str, act: _Act, an: _Analysis, acts_dates: list[DateMention],
+                     published: datetime.date | None) -> bool:
+        """Whether a sentence tells an act of its own, days before the report, after an act told
+        in two sentences or more without a date: "guerrillas attacked Merino's home 5 days ago"
+        after "... condemned the killing of the attorney general ... Garcia Alvarado was killed
+        when a bomb ..." (a report leaves the date of the day's news unsaid, never that of an act
+        days old). Not when the sentence refers back to an act ("the attack took place 5 days
+        ago")."""
+        if act.date is not None or len(act.analyses) < 2 or not an.strong or not acts_dates or published is None:
+            return False
+        d = acts_dates[0]
+        if d.kind != "relative" or d.anchor is not None or d.value.start is None:
+            return False
+        s = an.sentence
+        if any(_DEFINITE.search(text, max(s.start, t.start - 40), t.start) for t in an.strong):
+            return False
+        return (published - d.value.start).days >= EARLIER_ACT_DAYS
+
+    def _group(self, text: str, analyses: list[_Analysis], published: datetime.date | None = None) -> list[_Act]:
         acts: list[_Act] = []
         current: _Act | None = None
         last_date: DateMention | None = None
@@ -405,6 +429,7 @@ class RuleExtractor:
                 current is not None
                 and self._compatible(current, sub)
                 and not self._new_context(current, an, text)
+                and not self._earlier_act(text, current, an, acts_dates, published)
                 and s.paragraph - current.paragraph <= 1
                 and not (s.paragraph != current.paragraph and para_date.get(s.paragraph) is not None)
                 and not (s.paragraph != current.paragraph and usable and usable[0].kind != "relative")
@@ -710,7 +735,7 @@ class RuleExtractor:
             wanted = [s.span for s in sentences if s.is_header or self.lexicon.triggers.pattern.search(text, s.start, s.end)]
             ents = self.entities.entities(text, _merge_adjacent(wanted)) if wanted else []
         analyses = [self._analyse(text, s, dates, lowercase, ents, dl[0] if dl else None) for s in sentences]
-        acts = self._group(text, analyses)
+        acts = self._group(text, analyses, doc.published)
         if dl is not None:  # a wire story's acts that name no place happened at its dateline city
             for act in acts:
                 if act.place is None:
@@ -721,6 +746,7 @@ class RuleExtractor:
         return [self._incident(doc, act, claimed_by, group, claim) for act in acts]
 
 
+EARLIER_ACT_DAYS = 2  # an act this many days before its report or more is not the day's news (_earlier_act)
 _DAY = datetime.timedelta(days=1)  # a report's dateline is local time: an act may be dated a day later in GMT
 _fold = normalize_place  # place names are compared as the gazetteer keys them
 

@@ -222,6 +222,8 @@ def count_case_problems(case: dict[str, Any], found: list[CountMention] | None =
             problems.append(f"{label}: negated {m.negated}, expected {w.get('negated', False)}")
         if m.aggregate != w.get("aggregate", False):
             problems.append(f"{label}: aggregate {m.aggregate}, expected {w.get('aggregate', False)}")
+        if (m.motive is not None) != w.get("motive", False):
+            problems.append(f"{label}: motive {m.motive is not None}, expected {w.get('motive', False)}")
         if "subject" in w and m.subject != w["subject"]:
             problems.append(f"{label}: subject {m.subject!r}, expected {w['subject']!r}")
         if len(m.count.spans) == 3 and "given_at" in w:

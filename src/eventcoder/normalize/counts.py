@@ -122,6 +122,9 @@ class CountMention:
     besides: bool = False
     # all the report counts of its kind ("only 1 policeman was slightly injured")
     sole: bool = False
+    # the figure of an act given as the motive of another ("attacked a checkpoint in retaliation
+    # for the killing of five fighters"): the span from the motive's opener to the figure's end
+    motive: Span | None = None
 
 
 # ------------------------------------------------------------------------------------------
@@ -228,7 +231,10 @@ class _CountLexicon:
     one_not_after: frozenset[str] = frozenset()
     one_prepositions: frozenset[str] = frozenset()  # a subject after one names no one by itself
     one_name_ends: frozenset[str] = frozenset()
+    name_particles: frozenset[str] = frozenset()  # lower-case words inside a name ("de", "al")
+    not_names: frozenset[str] = frozenset()  # no victim's name ("the murder of democracy")
     aggregate: re.Pattern[str] | None = None  # a period phrase ("over the last two weeks")
+    motive: re.Pattern[str] | None = None  # a motive's opener ending where the act's noun begins
     speech_verbs: frozenset[str] = frozenset()
     coord_openers: frozenset[str] = frozenset()  # words a run of joined names may follow
     coord_max_words: int = 0  # words in one joined name; 0: no joined names
@@ -489,7 +495,7 @@ def _count_lexicon() -> _CountLexicon:
         ends = _alt(_words(one, "name_ends", where))
         of_nouns = _alt([w for w, k in coord_of_kind.items() if k in ("killed", "injured")])
         referred_src = (
-            rf"(?<![\w-]){det}\s+(?P<np>{np})(?:\s+(?:who|that))?(?:\s+(?:were|have\s+been|had\s+been)"
+            rf"(?<![\w-]){det}\s+(?P<np>{np})(?:\s+[^\W\d_]{{2,}}ing\s[^.;:!?()\n]{{1,60}}?,?)?(?:\s+(?:who|that))?(?:\s+(?:were|have\s+been|had\s+been)"
             rf"(?:\s+{one_adverbs})?\s+(?P<trig>{_alt(one_verbs)})|(?:\s+{one_adverbs})?\s+(?P<itrig>{_alt(one_intransitive)}))(?![\w-])"
             rf"|(?<![\w-])(?P<ntrig>{of_nouns})\s+of\s+{det}\s+(?P<np2>{np})"
             rf"(?=\s*[,.;:!?)]|\s+(?:{ends})(?![\w-])|\s*\Z)")
@@ -587,12 +593,16 @@ def _count_lexicon() -> _CountLexicon:
         one_not_after=frozenset(_norm(x) for x in _words(one, "not_after_noun_of", where)),
         one_prepositions=frozenset(_norm(x) for x in (one.get("subject_prepositions") or [])),
         one_name_ends=frozenset(_norm(x) for x in _words(one, "name_ends", where)),
+        name_particles=frozenset(_norm(x) for x in (one.get("name_particles") or [])),
+        not_names=frozenset(_norm(x) for x in (one.get("not_names") or [])),
         coord_openers=frozenset(_norm(x) for x in (coord.get("clause_openers") or [])),
         coord_max_words=int(coord.get("max_words", 0)),
         coord_of_kind=coord_of_kind,
         coord_of_max_words=int(coord.get("max_words_after_of", 0)),
         obj_kind=obj_kind,
         aggregate=aggregate,
+        motive=_compile(rf"(?<![\w-])(?:{_alt(_words(data, 'motive_openers', where))})(?P<gap>[^.;:!?,\n]{{0,90}})\Z")
+        if data.get("motive_openers") else None,
         speech_verbs=frozenset(_norm(x) for x in _words(data, "speech_verbs", where)),
         unharmed_kind=unharmed_kind,
         some_kind=some_kind,
@@ -934,6 +944,25 @@ def _aggregate(text: str, c: _Cand, lex: _CountLexicon, lo: int, hi: int) -> boo
     return bool(lex.aggregate.search(before[stops[-1].end():] if stops else before))
 
 
+# the patterns whose trigger is a noun of the act ("the killing of five fighters", "Jaramillo's
+# murder"), which a motive's opener may govern
+_NOMINAL = frozenset(("nominal", "possessor", "one_of", "one_pos", "run_of", "referred"))
+
+
+def _motive(text: str, c: _Cand, lex: _CountLexicon, lo: int) -> Span | None:
+    """The motive phrase when the figure names an act the sentence gives as the motive of
+    another: a noun of the act governed by one of the lexicon's ``motive_openers``, with only its
+    own words between ("in retaliation for the killing of five fighters", "to protest candidate
+    Bernardo Jaramillo's murder"); None otherwise."""
+    if lex.motive is None or c.name not in _NOMINAL:
+        return None
+    start, end = min(c.qspan[0], c.tspan[0]), max(c.qspan[1], c.tspan[1])
+    m = lex.motive.search(text, max(lo, start - 120), start)
+    if m is None or any(_norm(w) in lex.trigger_kind for w in _WORD.findall(m.group("gap"))):
+        return None
+    return (m.start(), end)
+
+
 def _negated_before(text: str, i: int, lex: _CountLexicon, lo: int) -> bool:
     """Whether one of the three words before ``i`` negates what follows ("there were no
     casualties", "did not cause any casualties", "without causing casualties"): the lexicon's
@@ -963,6 +992,7 @@ _DETERMINERS = frozenset(("the", "his", "her", "their", "a", "an"))
 _SINGULAR = _DETERMINERS | {"one", "another"}  # a figure of one person
 _BRACKETED = re.compile(r"\([^()\n]{1,60}\)")
 _NEITHER_NOR = re.compile(r"\bneither\b[^.;:!?]*\bnor(?:\s+[^\W\d_][\w'’.-]*){0,2}\s+\Z", re.IGNORECASE)
+_ITEM_DETERMINER = re.compile(r"(?<![\w'’-])(?:their|the|his|her|its)\s+\Z", re.IGNORECASE)
 _NAME_THEN_AND = re.compile(r"(?:\s+[^\W\d_][\w'’.-]*){0,5}?\s*,?\s+and\s+([^\W\d_][\w'’.-]*)")
 
 
@@ -1198,6 +1228,80 @@ def _name_and_person(text: str, m: re.Match[str], priority: int, kind: str | Non
                  negated=False, toll=False)
 
 
+# what may end a name after an active verb: punctuation, the end, or a word of one_name_ends
+_NAME_STOP = re.compile(r"\s*(?:[,.;:!?)]|\Z)")
+# "killed Angela de Guerrero, wife of Colonel ...", "killed Jose Perez, 45, a farmer": up to
+# three words after the comma (an age stands alone between commas)
+_APPOSITION = re.compile(r",\s+(?:(?P<age>\d{1,3})\s*,|(?P<words>[^\W\d_][\w'’.-]*(?:\s+[^\W\d_][\w'’.-]*){0,2}))")
+# more people after the name: "killed Rodriguez Gacha, his son, and five others", "killed
+# Oqueli and Flores"
+_MORE_PEOPLE = re.compile(r"\s+and\s|\s*,[^.;:!?\n]{0,80}?(?<![\w-])and\s+(?:his|her|their|the|an?|another|one|two|three|four|"
+                          r"five|six|seven|eight|nine|ten|\d)(?![\w-])", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=8)
+def _has_case(text: str) -> bool:
+    """Whether ``text`` is written in both cases (MUC-4's reports are all lower case)."""
+    return text != text.lower()
+
+
+def _capitalised(word: str, lex: _CountLexicon) -> bool:
+    """A word of a name in a text written in both cases: "Guerrero", "de", "al-Baghdadi"."""
+    head, _, tail = word.partition("-")
+    return word[0].isupper() or word.lower() in lex.name_particles or (
+        head.lower() in lex.name_particles and tail[:1].isupper())
+
+
+def _name_object(text: str, m: re.Match[str], priority: int, kind: str | None, lex: _CountLexicon,
+                 hi: int) -> _Cand | None:
+    """One person named after an active verb with no person noun: "gunmen killed Angela de
+    Guerrero" -> 1. In a text written in both cases every word of the name but its particles
+    ("de", "al") is capitalised. In a lower-cased text nothing tells a name from a noun phrase
+    ("killed cattle and domestic animals"), so an honorific must lead it ("killed msgr oscar
+    romero") or an apposition saying who the person is follow it ("killed angela de guerrero,
+    wife of colonel ...", "..., 45, ..."). A name of one word needs the honorific. None when
+    more people follow ("killed Rodriguez Gacha, his son, and five others")."""
+    if kind is None:
+        return None
+    kept: list[re.Match[str]] = []
+    for w in re.finditer(r"[^\W\d_][\w'’.-]*", m.group("np")):
+        if w.group(0).rstrip(".").lower() in lex.one_name_ends:
+            break
+        kept.append(w)
+    low = [w.group(0).rstrip(".").lower() for w in kept]
+    titled = bool(low) and low[0] in lex.honorifics
+    name = low[1:] if titled else low
+
+    def no_end(w: str) -> bool:  # a word no name begins or ends with
+        return (w in lex.person_all or w in lex.one_not_subjects or w in lex.vague or w in lex.not_names
+                or w in lex.qualifier_of or w in lex.name_particles or w.endswith(("'s", "’s", "'", "’")))
+
+    if (len(name) < (1 if titled else 2) or no_end(name[0]) or no_end(name[-1])
+            or any(not _name_word(w, lex) and w not in lex.name_particles for w in name)):
+        return None
+    base = m.start("np")
+    last = kept[-1].group(0)
+    start, end = base + kept[0].start(), base + kept[-1].start() + len(last.rstrip("."))  # "... Romero." ends it
+    nxt = _next_word(text, end, hi).rstrip(".").lower()
+    if not (_NAME_STOP.match(text, end, hi) or nxt in lex.one_name_ends) or _MORE_PEOPLE.match(text, end, hi):
+        return None
+    if _has_case(text):
+        raw = [w.group(0) for w in kept[1 if titled else 0:]]
+        if not raw[0][0].isupper() or not all(_capitalised(w, lex) for w in raw):
+            return None
+    elif not titled:
+        a = _APPOSITION.match(text, end, hi)
+        said = a.group("words").lower().split() if a and a.group("words") else []
+        if not (a and a.group("age")) and not any(w in lex.person_singular or w in lex.honorifics or w == "who"
+                                                  for w in said):
+            return None
+    subject = " ".join(low)
+    trig = _norm(m.group("trig"))
+    return _Cand(name="obj", priority=priority, qspan=(start, end), tspan=m.span("trig"), kind=kind, low=1, high=1,
+                 qualifier=Qualifier.EXACT, subject=subject,
+                 side=_side(lex, low, trig, text[m.start("trig") : end + 40]), negated=False, toll=False)
+
+
 def _object_people(text: str, m: re.Match[str], priority: int, lex: _CountLexicon, lo: int, hi: int) -> _Cand | None:
     """A bare person noun after an active verb: "murdered university student Mario Flores"
     -> 1, "murdered peasants Victor Vasquez and Rafael Romero" -> 2."""
@@ -1212,7 +1316,7 @@ def _object_people(text: str, m: re.Match[str], priority: int, lex: _CountLexico
         return None
     at = next((i for i, w in enumerate(low[:3]) if w in lex.person_all), None)
     if at is None:
-        return _name_and_person(text, m, priority, kind, lex, hi)
+        return _name_and_person(text, m, priority, kind, lex, hi) or _name_object(text, m, priority, kind, lex, hi)
     if any(not _name_word(w, lex) and w not in lex.person_all for w in low[: at + 1]):
         return None
     if any(w in lex.person_all for w in low[:at]) and low[at] not in lex.person_singular:
@@ -1319,6 +1423,7 @@ def _one_person(text: str, m: re.Match[str], name: str, priority: int, lex: _Cou
             if not _contains(tokens[1:], lex.person_singular):
                 return None
         if (not tokens or tokens[-1] == "the" or tokens[0] in lex.number_words or tokens[0] in lex.negation
+                or tokens[0] in lex.not_names or tokens[-1] in lex.not_names
                 or any(t in lex.person_all and t not in lex.person_singular for t in tokens)
                 or any(t in lex.vague or t in lex.qualifier_of or t in lex.stop_words for t in tokens[:1])):
             return None
@@ -1505,6 +1610,10 @@ def _referred(text: str, lo: int, hi: int, lex: _CountLexicon, accepted: list[_C
         kind = lex.one_kind.get(_norm(m.group(tg))) or lex.coord_of_kind.get(_norm(m.group(tg)))
         size = _group_size(text, words[-1], kind, lex)
         if size is None:
+            # "all the passangers ... died" (so spelt) after "the 106 passengers aboard"
+            sizes = {s for v in _misspelt(text, words[-1]) if (s := _group_size(text, v, kind, lex))}
+            size = sizes.pop() if len(sizes) == 1 else None
+        if size is None:
             continue
         n, where = size
         out.append(_Cand(name="referred", priority=9, qspan=qspan, tspan=tspan, kind=kind, low=n, high=n,
@@ -1533,6 +1642,31 @@ def _group_size(text: str, noun: str, kind: str | None, lex: _CountLexicon) -> t
             return None  # "two soldiers were wounded": not those killed, nor surely the others
         found.setdefault(value[0], m.span("num"))
     return next(iter(found.items())) if len(found) == 1 else None
+
+
+def _misspelt(text: str, noun: str) -> list[str]:
+    """The words of ``text`` one letter away from ``noun`` (one added, dropped, changed or two
+    swapped), for nouns of 8 letters or more: a noun misspelt once in a report
+    ("passangers" and "passengers")."""
+    if len(noun) < 8:
+        return []
+    return [w for w in _words_of(text) if w != noun and abs(len(w) - len(noun)) <= 1 and _one_edit(w, noun)]
+
+
+@functools.lru_cache(maxsize=8)
+def _words_of(text: str) -> frozenset[str]:
+    return frozenset(w.lower() for w in re.findall(r"[^\W\d_]{7,}", text))
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` (distinct) differ by one letter added, dropped or changed, or by
+    two neighbouring letters swapped."""
+    if len(a) > len(b):
+        a, b = b, a
+    i = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), len(a))
+    if len(a) < len(b):
+        return a[i:] == b[i + 1:]
+    return a[i + 1:] == b[i + 1:] or (a[i + 2:] == b[i + 2:] and a[i : i + 2] == b[i : i + 2][::-1])
 
 
 @functools.lru_cache(maxsize=256)
@@ -1626,13 +1760,16 @@ def find_counts(text: str, start: int = 0, end: int | None = None, *, referred: 
                 parent = add(parent)
                 # "7 soldiers and 3 civilians were killed": earlier items share the trigger
                 qstart = m.start("qty")
+                # "six Jesuits and their two maids were murdered": the item's determiner
+                det = _ITEM_DETERMINER.search(text, max(lo, qstart - 8), qstart)
+                first = qstart = det.start() if det else qstart
                 while parent is not None:
                     b = lex.back.search(text, max(lo, qstart - 160), qstart)
                     if not b:
                         break
                     # the item next to the figure must be joined by "and" ("4 soldiers and 3
                     # civilians were killed"); items further back may use commas
-                    if qstart == m.start("qty") and not re.search(r"\band\s*\Z", b.group(0), re.IGNORECASE):
+                    if qstart == first and not re.search(r"\band\s*\Z", b.group(0), re.IGNORECASE):
                         break
                     child = _candidate(text, b, "back", 3, lex, lo, hi, parent.tspan, parent.kind)
                     if child is None:
@@ -1712,6 +1849,7 @@ def find_counts(text: str, start: int = 0, end: int | None = None, *, referred: 
                 negated=c.negated,
                 toll=c.toll,
                 aggregate=_aggregate(text, c, lex, lo, hi),
+                motive=_motive(text, cands[c.parent] if c.parent is not None else c, lex, lo),
                 besides=c.besides or (c.parent is not None and cands[c.parent].besides),
                 sole=bool(lex.sole and not c.negated and lex.sole.search(text, max(lo, c.qspan[0] - 12), c.qspan[0])),
             )

@@ -191,6 +191,7 @@ GREGORIAN_SCHEMA: dict[str, Any] = {
         "ordinals": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1, "maximum": 31}},
         "future_markers": _WORDS,
         "future_ends": _WORDS,
+        "verbs_after_ambiguous": {"type": "object", "additionalProperties": _WORDS},
         "two_digit_years": {
             "type": "object",
             "required": ["pivot_without_publication", "followers"],
@@ -377,6 +378,9 @@ class Tables:
                 self.g_months[a.lower()] = int(num)
                 abbr.append(a)
         self.ambiguous = {w.lower() for w in g.get("ambiguous_lowercase", [])}
+        # "this may have been an attack": the word is the verb, not the month
+        self.verb_after = {w.lower(): re.compile(r"[^\S\n]+" + _alt(after) + r"(?![\w'’-])", re.I)
+                           for w, after in (g.get("verbs_after_ambiguous") or {}).items() if after}
         names = g.get("name_nouns", [])
         # "the 19 April Movement", "15 September Street": a date that begins a name
         self.name_after = re.compile(r"[^\S\n]+" + _alt(names) + r"(?!\w)", re.I) if names else None
@@ -1398,6 +1402,10 @@ def _in_gmt(cand: _Cand, pairs: list[re.Match[str]]) -> _Cand | None:
 # Public API
 
 
+def _last_word(phrase: str) -> str:
+    return phrase.rsplit(None, 1)[-1].rstrip(".").lower() if phrase.strip() else ""
+
+
 def find_dates(text: str, *, published: dt.date | None, hijri_calendar: str = "tabular",
                day_first: bool = True) -> list[DateMention]:
     """Every date expression in ``text``, in text order, resolved as described in the module docstring.
@@ -1422,6 +1430,10 @@ def find_dates(text: str, *, published: dt.date | None, hijri_calendar: str = "t
         if cand is not None and cand.kind == "absolute" and (
                 (tables.name_after is not None and tables.name_after.match(text, m.end())) or _quoted(text, m.start(), m.end())):
             pos = m.end()  # part of a name, not a date
+            continue
+        if (cand is not None and (verb := tables.verb_after.get(_last_word(m.group(0)))) and verb.match(text, m.end())
+                and not any(ch.isdigit() for ch in m.group(0))):
+            pos = m.end()  # "this may have been": a verb, not a month ("on 3 May have been" is a date)
             continue
         if cand is not None and pairs:
             cand = _in_gmt(cand, pairs)
