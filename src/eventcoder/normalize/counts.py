@@ -235,12 +235,15 @@ class _CountLexicon:
     not_names: frozenset[str] = frozenset()  # no victim's name ("the murder of democracy")
     aggregate: re.Pattern[str] | None = None  # a period phrase ("over the last two weeks")
     motive: re.Pattern[str] | None = None  # a motive's opener ending where the act's noun begins
+    attacking_after: re.Pattern[str] | None = None  # "died while attacking ...": the attackers' dead
     speech_verbs: frozenset[str] = frozenset()
     coord_openers: frozenset[str] = frozenset()  # words a run of joined names may follow
     coord_max_words: int = 0  # words in one joined name; 0: no joined names
     coord_of_max_words: int = 0  # words in one joined name after "the murder of"
     obj_kind: dict[str, str] = dataclasses.field(default_factory=dict)  # active verb before a bare noun -> kind
+    left_kind: dict[str, str] = dataclasses.field(default_factory=dict)  # "left him <state>" -> kind
     coord_of_kind: dict[str, str] = dataclasses.field(default_factory=dict)  # "murder" of "the murder of A and B" -> kind
+    noun_of_before: re.Pattern[str] | None = None  # "the death of (the) " right before a figure
     unharmed_kind: dict[str, str] = dataclasses.field(default_factory=dict)  # "escaped injury" -> injured
     some_kind: dict[str, str] = dataclasses.field(default_factory=dict)  # "casualties were confirmed" -> killed_or_injured
     some_negators: frozenset[str] = frozenset()  # words before such a phrase that negate it
@@ -422,7 +425,7 @@ def _count_lexicon() -> _CountLexicon:
         # who were on duty were killed"; see _post_valid)
         ("post", 0, _compile(rf"(?P<qty>{qty})(?P<subj>{subj}{subj_and})(?P<paren>{paren})"
                              rf"(?P<ing>\s+[^\W\d_]{{2,}}ing\s[^.;:!?,()\n]{{1,60}}?)?"
-                             rf"(?P<rel>\s+(?:who|that)(?:\s+(?!(?:{_alt(trigger_kind)}|and|or)(?![\w-]))[^\s.;:!?,()]+){{1,10}}?"
+                             rf"(?P<rel>\s+(?:who|that)(?:\s+(?!(?:and|or)(?![\w-]))[^\s.;:!?,()]+){{1,10}}?"
                              rf"(?=\s+(?:were|was|are|is|have|has|had)\s))?"
                              rf"(?P<aux>{aux})\s+(?P<trig>{post_trig})(?![\w-])")),
         ("toll", 0, _compile(rf"(?<![\w-])(?P<trig>{_alt(toll_kind)}){toll_gap}(?:\s+{_bounded(toll_fillers)})*\s+(?P<qty>{qty_numeric})(?P<subj>{subj})")),
@@ -508,6 +511,11 @@ def _count_lexicon() -> _CountLexicon:
                 rf"(?<![\w-])(?P<trig>{_alt(obj_kind)})\s+(?P<qty>him|her)"
                 rf"(?=\s*(?:[.,;:!?)]|$)|\s+(?:in|at|on|near|outside|inside|with|and|as|while|when|after|before|from|"
                 rf"during|because|for|last|this|today|yesterday)(?![\w-]))")))
+    left_kind = _kind_of((one.get("left_in_state") or {}).get("states"), f"{where}: one_person.left_in_state.states")
+    if left_kind:  # "the men shot him and left him seriously wounded": one person
+        left_verbs = _alt(_words(one["left_in_state"], "verbs", where))
+        patterns = (*patterns, ("left", 6, _compile(
+            rf"(?<![\w-])(?:{left_verbs})\s+(?P<qty>him|her)\s+(?P<trig>{_alt(left_kind)})(?![\w-])")))
     lives_verbs = _words(data, "lives_verbs", where) if data.get("lives_verbs") else []
     if lives_verbs:  # "the attack claimed 14 lives"
         patterns = (*patterns, ("lives", 1, _compile(
@@ -580,6 +588,8 @@ def _count_lexicon() -> _CountLexicon:
         martyrdom=frozenset(_norm(x) for x in _words(sides, "martyrdom_triggers", where)),
         unknown_side=frozenset(_norm(x) for x in _words(sides, "unknown", where)),
         both_sides=_compile(_bounded(_words(sides, "both_sides_markers", where))),
+        attacking_after=_compile(rf"[^.;:!?\n]{{0,60}}?(?<![\w-])(?:{_alt(_words(sides, 'attacking_after', where))})(?![\w-])")
+        if sides.get("attacking_after") else None,
         combined=_compile(rf"{combined_src}\Z"),
         qty_materiel=qty_materiel,
         qual_prefix=_compile(rf"({_alt(qualifier_of)})\s+(.+)\Z"),
@@ -598,8 +608,10 @@ def _count_lexicon() -> _CountLexicon:
         coord_openers=frozenset(_norm(x) for x in (coord.get("clause_openers") or [])),
         coord_max_words=int(coord.get("max_words", 0)),
         coord_of_kind=coord_of_kind,
+        noun_of_before=_compile(rf"(?<![\w-])(?:{_alt(list(coord_of_kind))})\s+of\s+(?:the\s+)?\Z") if coord_of_kind else None,
         coord_of_max_words=int(coord.get("max_words_after_of", 0)),
         obj_kind=obj_kind,
+        left_kind=left_kind,
         aggregate=aggregate,
         motive=_compile(rf"(?<![\w-])(?:{_alt(_words(data, 'motive_openers', where))})(?P<gap>[^.;:!?,\n]{{0,90}})\Z")
         if data.get("motive_openers") else None,
@@ -944,6 +956,16 @@ def _aggregate(text: str, c: _Cand, lex: _CountLexicon, lo: int, hi: int) -> boo
     return bool(lex.aggregate.search(before[stops[-1].end():] if stops else before))
 
 
+def _attacking(text: str, c: _Cand, lex: _CountLexicon, hi: int) -> bool:
+    """Whether the people counted died or were hurt carrying out the act: "a guerrilla member
+    died on Saturday while attacking the residence", "two rebels were killed when the bomb they
+    were planting exploded" (the lexicon's ``sides.attacking_after``, in the clause after the
+    trigger)."""
+    if lex.attacking_after is None or c.kind not in ("killed", "injured", "killed_or_injured") or c.negated:
+        return False
+    return bool(lex.attacking_after.match(text, max(c.tspan[1], c.qspan[1]), hi))
+
+
 # the patterns whose trigger is a noun of the act ("the killing of five fighters", "Jaramillo's
 # murder"), which a motive's opener may govern
 _NOMINAL = frozenset(("nominal", "possessor", "one_of", "one_pos", "run_of", "referred"))
@@ -1283,13 +1305,16 @@ def _name_object(text: str, m: re.Match[str], priority: int, kind: str | None, l
     last = kept[-1].group(0)
     start, end = base + kept[0].start(), base + kept[-1].start() + len(last.rstrip("."))  # "... Romero." ends it
     nxt = _next_word(text, end, hi).rstrip(".").lower()
-    if not (_NAME_STOP.match(text, end, hi) or nxt in lex.one_name_ends) or _MORE_PEOPLE.match(text, end, hi):
+    if not (_NAME_STOP.match(text, end, hi) or nxt in lex.one_name_ends):
         return None
+    more = _MORE_PEOPLE.match(text, end, hi)
+    if more and not (nxt == "and" and _next_word(text, more.end(), hi).lower() in lex.trigger_kind):
+        return None  # more people follow, unless a verb of the act does ("killing X and wounding his son")
     if _has_case(text):
         raw = [w.group(0) for w in kept[1 if titled else 0:]]
         if not raw[0][0].isupper() or not all(_capitalised(w, lex) for w in raw):
             return None
-    elif not titled:
+    elif not titled and nxt != "who":  # "injuring sigifredo arevalo who was guarding the site"
         a = _APPOSITION.match(text, end, hi)
         said = a.group("words").lower().split() if a and a.group("words") else []
         if not (a and a.group("age")) and not any(w in lex.person_singular or w in lex.honorifics or w == "who"
@@ -1519,8 +1544,10 @@ def _people_of(text: str, m: re.Match[str], lex: _CountLexicon, lo: int, hi: int
             ends.append(t.start() + len(t.group(0).rstrip(".")))
         prev = w
     last = ends[-1] if ends else start
-    if after in _FINITE and "," in view[start:last]:
-        return None  # "after the death of Rodriguez Gacha, Escobar and Ochoa were ...": a new subject
+    if after in _FINITE and "," in view[start:last] and not _norm(m.group("trig")).endswith("s"):
+        # "after the death of Rodriguez Gacha, Escobar and Ochoa were ...": a new subject (a
+        # plural noun of the act has them all: "the murders of A, B, and C were condemned")
+        return None
     joined = _joined_before(view, last, start, lex, lex.coord_of_max_words)
     if joined is None or joined[0] < 2:
         return None
@@ -1557,8 +1584,14 @@ def _post_valid(text: str, m: re.Match[str], lex: _CountLexicon, hi: int) -> tup
         # "... and her daughter, Celina Ramos, were assassinated": one of several people joined
         # before her, not a figure of one
         return False, 0
-    if m.group("rel"):  # only before a real passive (the clause names no act: see the pattern)
+    if m.group("rel"):  # only before a real passive; the clause may tell an act of its own, which
+        # the main verb's figure is not ("four students who had been kidnapped were killed": 4 killed)
         return bool(aux & lex.passive_markers), 0
+    if aux & {"who", "that"} and lex.noun_of_before is not None and lex.noun_of_before.search(
+            text, max(0, m.start("qty") - 60), m.start("qty")):
+        # "the death of four students who had been kidnapped": the relative clause says who they
+        # were; the noun of the act before them counts them
+        return False, 0
     if m.group("ing"):  # only before a real passive, and never a figure's own verb ("killing 3 ...")
         words = {t.lower() for t in _WORD.findall(m.group("ing"))}
         ok = bool(aux & lex.passive_markers) and words.isdisjoint(lex.trigger_kind) and words.isdisjoint(lex.passive_markers)
@@ -1573,6 +1606,8 @@ def _post_valid(text: str, m: re.Match[str], lex: _CountLexicon, hi: int) -> tup
         nxt_end = m.end("trig")
         if not _PUNCT_OR_END.match(text, nxt_end, hi):
             nxt = _next_word(text, nxt_end, hi).lower()
+            if not m.group("subj").strip() and nxt.rstrip(".") in lex.person_all and nxt.rstrip(".") not in lex.person_singular:
+                return True, 2  # "9 wounded soldiers": the participle before the people it counts
             if nxt not in lex.stop_words or nxt in lex.object_words:
                 return False, 2
     return True, 2
@@ -1717,6 +1752,12 @@ def find_counts(text: str, start: int = 0, end: int | None = None, *, referred: 
             if name == "pronoun":
                 add(_pronoun_object(text, m, priority, lex, lo))
                 continue
+            if name == "left":
+                trig = _norm(m.group("trig"))
+                add(_Cand(name=name, priority=priority, qspan=m.span("qty"), tspan=m.span("trig"), kind=lex.left_kind[trig],
+                          low=1, high=1, qualifier=Qualifier.EXACT, subject=m.group("qty").lower(),
+                          side=_side(lex, [], trig, text[m.start() : m.end() + 40]), negated=False, toll=False))
+                continue
             if name == "run_of":
                 add(_people_of(text, m, lex, lo, hi))
                 continue
@@ -1844,7 +1885,7 @@ def find_counts(text: str, start: int = 0, end: int | None = None, *, referred: 
             CountMention(
                 kind=c.kind,
                 count=Count(c.low, c.high, c.qualifier, (c.qspan, c.tspan, *c.extra)),
-                side=c.side,
+                side="attackers" if c.side == "targets" and _attacking(text, c, lex, hi) else c.side,
                 subject=c.subject,
                 negated=c.negated,
                 toll=c.toll,
