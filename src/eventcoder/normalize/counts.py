@@ -82,6 +82,7 @@ import yaml
 from eventcoder.datafiles import safe_load
 from eventcoder.errors import CodebookError
 from eventcoder.records import Count, Materiel, MaterielEffect, Qualifier, Span, spans_overlap
+from eventcoder.segment import is_caseless
 
 __all__ = [
     "CountMention",
@@ -1261,12 +1262,6 @@ _MORE_PEOPLE = re.compile(r"\s+and\s|\s*,[^.;:!?\n]{0,80}?(?<![\w-])and\s+(?:his
                           r"five|six|seven|eight|nine|ten|\d)(?![\w-])", re.IGNORECASE)
 
 
-@functools.lru_cache(maxsize=8)
-def _has_case(text: str) -> bool:
-    """Whether ``text`` is written in both cases (MUC-4's reports are all lower case)."""
-    return text != text.lower()
-
-
 def _capitalised(word: str, lex: _CountLexicon) -> bool:
     """A word of a name in a text written in both cases: "Guerrero", "de", "al-Baghdadi"."""
     head, _, tail = word.partition("-")
@@ -1278,11 +1273,12 @@ def _name_object(text: str, m: re.Match[str], priority: int, kind: str | None, l
                  hi: int) -> _Cand | None:
     """One person named after an active verb with no person noun: "gunmen killed Angela de
     Guerrero" -> 1. In a text written in both cases every word of the name but its particles
-    ("de", "al") is capitalised. In a lower-cased text nothing tells a name from a noun phrase
-    ("killed cattle and domestic animals"), so an honorific must lead it ("killed msgr oscar
-    romero") or an apposition saying who the person is follow it ("killed angela de guerrero,
-    wife of colonel ...", "..., 45, ..."). A name of one word needs the honorific. None when
-    more people follow ("killed Rodriguez Gacha, his son, and five others")."""
+    ("de", "al") is capitalised. In a lower-cased text (:func:`eventcoder.segment.is_caseless`)
+    nothing tells a name from a noun phrase ("killed cattle and domestic animals"), so an
+    honorific must lead it ("killed msgr oscar romero"), or "who" or an apposition saying who the
+    person is must follow it ("killed angela de guerrero, wife of colonel ...", "..., 45, ...").
+    A name of one word needs the honorific. None when more people follow ("killed Rodriguez
+    Gacha, his son, and five others"), but not a verb of the act ("and wounded his son")."""
     if kind is None:
         return None
     kept: list[re.Match[str]] = []
@@ -1310,7 +1306,7 @@ def _name_object(text: str, m: re.Match[str], priority: int, kind: str | None, l
     more = _MORE_PEOPLE.match(text, end, hi)
     if more and not (nxt == "and" and _next_word(text, more.end(), hi).lower() in lex.trigger_kind):
         return None  # more people follow, unless a verb of the act does ("killing X and wounding his son")
-    if _has_case(text):
+    if not is_caseless(text):
         raw = [w.group(0) for w in kept[1 if titled else 0:]]
         if not raw[0][0].isupper() or not all(_capitalised(w, lex) for w in raw):
             return None
