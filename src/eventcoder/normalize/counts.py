@@ -243,6 +243,7 @@ class _CountLexicon:
     coord_of_max_words: int = 0  # words in one joined name after "the murder of"
     obj_kind: dict[str, str] = dataclasses.field(default_factory=dict)  # active verb before a bare noun -> kind
     left_kind: dict[str, str] = dataclasses.field(default_factory=dict)  # "left him <state>" -> kind
+    before_kind: dict[str, str] = dataclasses.field(default_factory=dict)  # "the murdered <person>" -> kind
     coord_of_kind: dict[str, str] = dataclasses.field(default_factory=dict)  # "murder" of "the murder of A and B" -> kind
     noun_of_before: re.Pattern[str] | None = None  # "the death of (the) " right before a figure
     unharmed_kind: dict[str, str] = dataclasses.field(default_factory=dict)  # "escaped injury" -> injured
@@ -517,6 +518,12 @@ def _count_lexicon() -> _CountLexicon:
         left_verbs = _alt(_words(one["left_in_state"], "verbs", where))
         patterns = (*patterns, ("left", 6, _compile(
             rf"(?<![\w-])(?:{left_verbs})\s+(?P<qty>him|her)\s+(?P<trig>{_alt(left_kind)})(?![\w-])")))
+    before_kind = _kind_of(one.get("before_person"), f"{where}: one_person.before_person")
+    if before_kind:  # "the wife of the murdered magistrate", "the body of a man was found": one person
+        singular = _alt(sorted(person_singular, key=len, reverse=True))
+        patterns = (*patterns, ("before", 6, _compile(
+            rf"(?<![\w-])(?P<qty>the|an?|his|her|their)\s+(?P<trig>{_alt(before_kind)})(?:(?<=of)\s+(?:the|an?|his|her|their))?"
+            rf"(?:\s+[^\W\d_][\w'’-]*)?\s+(?P<np>{singular})(?:['’]s)?(?![\w'’-])")))
     lives_verbs = _words(data, "lives_verbs", where) if data.get("lives_verbs") else []
     if lives_verbs:  # "the attack claimed 14 lives"
         patterns = (*patterns, ("lives", 1, _compile(
@@ -613,6 +620,7 @@ def _count_lexicon() -> _CountLexicon:
         coord_of_max_words=int(coord.get("max_words_after_of", 0)),
         obj_kind=obj_kind,
         left_kind=left_kind,
+        before_kind=before_kind,
         aggregate=aggregate,
         motive=_compile(rf"(?<![\w-])(?:{_alt(_words(data, 'motive_openers', where))})(?P<gap>[^.;:!?,\n]{{0,90}})\Z")
         if data.get("motive_openers") else None,
@@ -1747,6 +1755,13 @@ def find_counts(text: str, start: int = 0, end: int | None = None, *, referred: 
                 continue
             if name == "pronoun":
                 add(_pronoun_object(text, m, priority, lex, lo))
+                continue
+            if name == "before":
+                trig = _norm(m.group("trig"))
+                add(_Cand(name=name, priority=priority, qspan=(m.start("qty"), m.end("np")), tspan=m.span("trig"),
+                          kind=lex.before_kind[trig], low=1, high=1, qualifier=Qualifier.EXACT,
+                          subject=_norm(m.group("np")), side=_side(lex, [_norm(m.group("np"))], trig, text[m.start() : m.end() + 40]),
+                          negated=False, toll=False))
                 continue
             if name == "left":
                 trig = _norm(m.group("trig"))
