@@ -1372,6 +1372,16 @@ def _object_people(text: str, m: re.Match[str], priority: int, lex: _CountLexico
                  negated=False, toll=False)
 
 
+def _one_named(text: str, m: re.Match[str], name: str, priority: int, kinds: dict[str, str], qspan: Span,
+               subject: str, lex: _CountLexicon) -> _Cand:
+    """One person of the kind ``kinds`` gives the match's trigger ("the murdered magistrate",
+    "left him seriously wounded")."""
+    trig = _norm(m.group("trig"))
+    return _Cand(name=name, priority=priority, qspan=qspan, tspan=m.span("trig"), kind=kinds[trig], low=1, high=1,
+                 qualifier=Qualifier.EXACT, subject=subject, side=_side(lex, [subject], trig, text[m.start() : m.end() + 40]),
+                 negated=False, toll=False)
+
+
 def _pronoun_object(text: str, m: re.Match[str], priority: int, lex: _CountLexicon, lo: int) -> _Cand | None:
     """One person as a pronoun after an active verb ("they killed her"); None when the act was
     only attempted or the verb is a passive's ("he was shot him" is no English)."""
@@ -1756,18 +1766,11 @@ def find_counts(text: str, start: int = 0, end: int | None = None, *, referred: 
             if name == "pronoun":
                 add(_pronoun_object(text, m, priority, lex, lo))
                 continue
-            if name == "before":
-                trig = _norm(m.group("trig"))
-                add(_Cand(name=name, priority=priority, qspan=(m.start("qty"), m.end("np")), tspan=m.span("trig"),
-                          kind=lex.before_kind[trig], low=1, high=1, qualifier=Qualifier.EXACT,
-                          subject=_norm(m.group("np")), side=_side(lex, [_norm(m.group("np"))], trig, text[m.start() : m.end() + 40]),
-                          negated=False, toll=False))
+            if name == "before":  # "the murdered magistrate"
+                add(_one_named(text, m, name, priority, lex.before_kind, (m.start("qty"), m.end("np")), _norm(m.group("np")), lex))
                 continue
-            if name == "left":
-                trig = _norm(m.group("trig"))
-                add(_Cand(name=name, priority=priority, qspan=m.span("qty"), tspan=m.span("trig"), kind=lex.left_kind[trig],
-                          low=1, high=1, qualifier=Qualifier.EXACT, subject=m.group("qty").lower(),
-                          side=_side(lex, [], trig, text[m.start() : m.end() + 40]), negated=False, toll=False))
+            if name == "left":  # "left him seriously wounded"
+                add(_one_named(text, m, name, priority, lex.left_kind, m.span("qty"), m.group("qty").lower(), lex))
                 continue
             if name == "run_of":
                 add(_people_of(text, m, lex, lo, hi))
