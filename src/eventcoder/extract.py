@@ -381,8 +381,7 @@ class RuleExtractor:
         d = acts_dates[0]
         if d.kind != "relative" or d.anchor is not None or d.value.start is None:
             return False
-        s = an.sentence
-        if any(_DEFINITE.search(text, max(s.start, t.start - 40), t.start) for t in an.strong):
+        if any(_refers_back(text, an.sentence, t) for t in an.strong):
             return False
         return (published - d.value.start).days >= EARLIER_ACT_DAYS
 
@@ -460,7 +459,7 @@ class RuleExtractor:
             if an.places:
                 last_place = an.places[0]
             if acts_dates:
-                back = {t.code for t in an.strong if _DEFINITE.search(text, max(s.start, t.start - 40), t.start)}
+                back = {t.code for t in an.strong if _refers_back(text, s, t)}
                 if back:
                     backrefs.append((s.start, back, acts_dates[0]))
         self._date_from_backreference(acts, backrefs)
@@ -753,6 +752,12 @@ _fold = normalize_place  # place names are compared as the gazetteer keys them
 
 # "the attacks", "these terrorist attacks", "this murder": a trigger that refers back to an act
 _DEFINITE = re.compile(r"\b(?:the|these|this|those|that)\s+(?:[\w-]+\s+){0,2}$", re.I)
+
+
+def _refers_back(text: str, s: Sentence, t: Hit) -> bool:
+    """Whether the trigger ``t`` of sentence ``s`` is a definite mention of an act told before
+    ("the attack", "these terrorist attacks")."""
+    return bool(_DEFINITE.search(text, max(s.start, t.start - 40), t.start))
 
 
 def _speaks(text: str, end: int) -> bool:

@@ -1385,6 +1385,11 @@ def _shifted(build: Callable[..., _Res | None], days: int) -> Callable[..., _Res
     return run
 
 
+def _last_word(phrase: str) -> str:
+    """The last word of ``phrase``, lower case, without a full stop ("this May" -> "may")."""
+    return phrase.rsplit(None, 1)[-1].rstrip(".").lower() if phrase.strip() else ""
+
+
 def _in_gmt(cand: _Cand, pairs: list[re.Match[str]]) -> _Cand | None:
     """A date inside the GMT half of a local/GMT pair gives the GMT day, not the report's: it
     is dropped when the local time has its own date ("at 2100 on 15 January (0100 GMT on 16
@@ -1400,10 +1405,6 @@ def _in_gmt(cand: _Cand, pairs: list[re.Match[str]]) -> _Cand | None:
 
 # --------------------------------------------------------------------------
 # Public API
-
-
-def _last_word(phrase: str) -> str:
-    return phrase.rsplit(None, 1)[-1].rstrip(".").lower() if phrase.strip() else ""
 
 
 def find_dates(text: str, *, published: dt.date | None, hijri_calendar: str = "tabular",
