@@ -430,6 +430,35 @@ def test_a_figure_a_later_sentence_tells_of_the_added_acts_type_only_goes_to_it(
     assert attack.fatalities == (killed if moved else None)
 
 
+NO_CASUALTIES = ("lima, 12 mar 90 (efe) -- [text] alleged shining path members murdered four members of a "
+                 "family in santa maria del valle today. after that, the terrorists used explosives against "
+                 "the town hall, but the blast caused no casualties.")
+
+
+@pytest.mark.parametrize("give", [True, False])
+def test_a_record_that_gives_up_its_dead_says_nobody_died_when_what_it_keeps_says_so(stage_with, give):
+    # the bombing held the murder's four dead and its own "no casualties": once the murder's
+    # figure goes to the added attack, the bombing's "no casualties" says nobody died in it
+    from eventcoder.normalize.counts import find_counts, incident_figures
+    from eventcoder.records import Incident
+
+    text = NO_CASUALTIES
+    doc = Document(text=text, doc_id="fig-4", published=dt.date(1990, 3, 12), source="muc4")
+    start = text.index("after that")
+    killed = incident_figures(find_counts(text, 0, start))[0]
+    nobody = incident_figures(find_counts(text, start, len(text)))[2]
+    assert killed.low == 4 and (nobody.low, nobody.high) == (0, 0)
+    holder = Incident(doc_id="fig-4", event_type="explosions_remote_violence", sub_event_type="remote_explosive",
+                      evidence=((0, len(text)),), fatalities=killed, killed_or_injured=nobody)
+    stage = stage_with(relevant=True, attack=True)
+    stage.recode_other = False
+    stage.give_figures = give
+    bombing, attack = stage.apply(doc, [holder])
+    assert bombing.killed_or_injured == nobody
+    assert bombing.fatalities == (nobody if give else killed)
+    assert attack.fatalities == (killed if give else None)
+
+
 TWO_HOLDERS = ("lima, 12 mar 90 (efe) -- [text] alleged shining path members murdered four members of a family "
                "in santa maria del valle today. after that, the terrorists used explosives against the town "
                "hall. in huanta, far from there, rebels murdered a farmer and wounded two of his sons.")

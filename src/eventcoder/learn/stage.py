@@ -31,7 +31,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..lexicon import Lexicon
-from ..normalize.counts import find_counts, incident_figures, person_titles
+from ..normalize.counts import carry_zeros, find_counts, incident_figures, person_titles
 from ..records import (Actor, ActorKind, Coding, Count, Document, Incident, Target, TargetKind, Weapon, span_gap,
                        spans_overlap)
 from ..segment import PARAGRAPH_BREAK, is_caseless, segment
@@ -45,6 +45,7 @@ from .tagger import RoleTagger
 from .tokens import sentences
 
 DEFAULT_MODEL = "muc4-crf.v1"
+_FIGURES = ("fatalities", "injuries", "killed_or_injured")  # an incident's casualty fields
 
 
 def default_model_dir() -> Path:
@@ -283,7 +284,7 @@ class LearnedStage:
             if mine is None or mine == muc_type:
                 continue
             figures = {}
-            for f in ("fatalities", "injuries", "killed_or_injured"):
+            for f in _FIGURES:
                 c = getattr(inc, f)
                 if c is None or not c.spans:
                     continue
@@ -296,7 +297,10 @@ class LearnedStage:
         if not offers:
             return {}
         _, i, given = min(offers, key=lambda o: o[:2])
-        out[i] = dataclasses.replace(out[i], **dict.fromkeys(given))
+        # what the giver keeps may now say nobody died ("caused no casualties" once the
+        # killing told beside it is another act's)
+        left = {f: None if f in given else getattr(out[i], f) for f in _FIGURES}
+        out[i] = dataclasses.replace(out[i], **dict(zip(_FIGURES, carry_zeros(*left.values()), strict=True)))
         return given
 
     def _coding(self) -> Coding:
@@ -326,9 +330,8 @@ class LearnedStage:
         killed, injured, combined = incident_figures([c for c in find_counts(doc.text, a, b)
                                                       if not c.aggregate and not set(c.count.spans) & held])
         given = given or {}  # figures another record gave up to this act (``_give_figures``)
-        killed = killed or given.get("fatalities")
-        injured = injured or given.get("injuries")
-        combined = combined or given.get("killed_or_injured")
+        killed, injured, combined = carry_zeros(killed or given.get("fatalities"), injured or given.get("injuries"),
+                                                combined or given.get("killed_or_injured"))
         return Incident(
             doc_id=doc.doc_id, event_type=self.lexicon.group.get(code) or "violence_against_civilians",
             sub_event_type=code, evidence=(evidence,), source=doc.source, source_kind=doc.source_kind,

@@ -2041,17 +2041,28 @@ def incident_figures(mentions: list[CountMention], all_sides: bool = False) -> t
     killed = merge_counts(pool, "killed", side=None)
     injured = merge_counts(pool, "injured", side=None)
     combined = merge_counts(pool, "killed_or_injured", side=None)
-    if _nobody(combined):
-        killed = killed or combined
-        injured = injured or combined
-    if killed is None and _nobody(injured) and combined is None:
-        killed = injured
+    killed, injured, combined = carry_zeros(killed, injured, combined)
     if killed is None and combined is None and injured is not None and not any(c.kind == "killed" for c in mentions):
         # "only 1 policeman was slightly injured", and no death named on any side: nobody died
         sole = [c for c in pool if c.kind == "injured" and c.sole and c.count.low == injured.low
                 and set(c.count.spans) <= set(injured.spans)]
         if sole and injured.qualifier == Qualifier.EXACT and injured.low:
             killed = Count(0, 0, Qualifier.EXACT, injured.spans)
+    return killed, injured, combined
+
+
+def carry_zeros(killed: Count | None, injured: Count | None,
+                combined: Count | None) -> tuple[Count | None, Count | None, Count | None]:
+    """(killed, injured, killed_or_injured) of one incident with its zeros carried over between
+    kinds: "there were no casualties" says nobody was killed and nobody was injured, and "no
+    one was hurt" with no death figure says nobody was killed either (a report names its dead
+    before it says the rest were unhurt). A figure given stays as it is. Call it again when a
+    record gives a figure up to another act: what is left may now say nobody died."""
+    if _nobody(combined):
+        killed = killed or combined
+        injured = injured or combined
+    if killed is None and _nobody(injured) and combined is None:
+        killed = injured
     return killed, injured, combined
 
 
