@@ -27,6 +27,7 @@ import datetime
 import functools
 import re
 from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import Any
 
 from .gazetteer import normalize_place
@@ -172,12 +173,12 @@ class RuleExtractor:
                 g = 1 if m.group(1) else 2
                 return [((s.start + m.start(g), s.start + m.end(g)), False)]
         pattern = _PLACE_LOWER if lowercase else _PLACE_CASED
-        for m in pattern.finditer(text, s.start, s.end):
+        for m in _matches(pattern, text, s.start, s.end, overlapping=lowercase):
             start, end = m.start(1), m.end(1)
             phrase = text[start:end]
             if lowercase:
                 span = self._known_prefix(text, start, end)
-                if span is None:
+                if span is None or any(f[0] == span for f in found):
                     continue
                 start, end = span
             elif phrase.split()[0].lower() in _STOPWORDS:
@@ -237,7 +238,7 @@ class RuleExtractor:
             words = list(re.finditer(r"\S+", text[start:end]))
         for n in range(len(words), 0, -1):
             e = start + words[n - 1].end()
-            phrase = text[start:e].rstrip(",.;:")
+            phrase = text[start:e].rstrip(",.;:-–— ")
             if phrase in _STOPWORDS or phrase in _english_stop_words() or len(phrase) < 3:
                 continue
             # without capitals to go by, only places that are countries, provinces or towns of
@@ -758,6 +759,19 @@ def _refers_back(text: str, s: Sentence, t: Hit) -> bool:
     """Whether the trigger ``t`` of sentence ``s`` is a definite mention of an act told before
     ("the attack", "these terrorist attacks")."""
     return bool(_DEFINITE.search(text, max(s.start, t.start - 40), t.start))
+
+
+def _matches(pattern: re.Pattern[str], text: str, start: int, end: int, overlapping: bool = False) -> Iterator[re.Match[str]]:
+    """The pattern's matches in text[start:end]; ``overlapping``: a match may also begin inside
+    the one before ("in the lima residential district of san isidro" is "lima" after "in" and
+    "san isidro" after "the ... district of")."""
+    if not overlapping:
+        yield from pattern.finditer(text, start, end)
+        return
+    m = pattern.search(text, start, end)
+    while m is not None:
+        yield m
+        m = pattern.search(text, m.start() + 1, end)
 
 
 def _speaks(text: str, end: int) -> bool:
