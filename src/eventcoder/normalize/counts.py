@@ -234,6 +234,7 @@ class _CountLexicon:
     one_name_ends: frozenset[str] = frozenset()
     name_particles: frozenset[str] = frozenset()  # lower-case words inside a name ("de", "al")
     not_names: frozenset[str] = frozenset()  # no victim's name ("the murder of democracy")
+    name_note: re.Pattern[str] | None = None  # "(name as received)" after a name
     aggregate: re.Pattern[str] | None = None  # a period phrase ("over the last two weeks")
     motive: re.Pattern[str] | None = None  # a motive's opener ending where the act's noun begins
     attacking_after: re.Pattern[str] | None = None  # "died while attacking ...": the attackers' dead
@@ -418,6 +419,10 @@ def _count_lexicon() -> _CountLexicon:
     # and its verb
     toll_gap = (rf"(?:\s+{_bounded(_words(data, 'toll_gap_openers', where))}\s+[^.;:!?\n]{{1,60}}?"
                 rf"(?=\s+{_bounded(_words(data, 'toll_verbs', where))}))?")
+    # "murdered, at gunpoint, a soldier": a short phrase set off by commas after an active verb
+    word = r"[^\W\d_][\w'’-]*"
+    interjection = (rf"(?:\s*,\s*{_bounded(_words(data, 'interjection_openers', where))}(?:\s+(?!{num}){word}){{1,4}}\s*,)?"
+                    if data.get("interjection_openers") else "")
     post_trig = rf"(?:{combined_src}|{_alt(post)})"
     active_trig = rf"(?:{combined_src}|{_alt(active)})"
 
@@ -431,7 +436,7 @@ def _count_lexicon() -> _CountLexicon:
                              rf"(?=\s+(?:were|was|are|is|have|has|had)\s))?"
                              rf"(?P<aux>{aux})\s+(?P<trig>{post_trig})(?![\w-])")),
         ("toll", 0, _compile(rf"(?<![\w-])(?P<trig>{_alt(toll_kind)}){toll_gap}(?:\s+{_bounded(toll_fillers)})*\s+(?P<qty>{qty_numeric})(?P<subj>{subj})")),
-        ("active", 1, _compile(rf"(?<![\w-])(?P<trig>{active_trig})(?:\s+(?P<fill>{fill}))?\s+(?P<qty>{qty})(?P<subj>{subj})")),
+        ("active", 1, _compile(rf"(?<![\w-])(?P<trig>{active_trig}){interjection}(?:\s+(?P<fill>{fill}))?\s+(?P<qty>{qty})(?P<subj>{subj})")),
         # "the killing by soldiers of six peasants": who did it may stand before "of"
         ("nominal", 1, _compile(rf"(?<![\w-])(?P<trig>{_alt(of_nouns)})(?:\s+by(?:\s+[^\W\d_][\w'’-]*){{1,3}}?)?\s+of"
                                 rf"(?:\s+(?P<fill>{fill}))?\s+(?P<qty>{qty})(?P<subj>{subj})")),
@@ -567,7 +572,7 @@ def _count_lexicon() -> _CountLexicon:
                            + (rf"|{_alt(some_kind)}" if some_kind else "")
                            + (r"|(?<![\w-])lives(?![\w-])" if lives_verbs else ""))
     # "... and their two employees": a possessive may stand before the figure of a later part
-    cont = _compile(rf"{_SEP}\s+(?:(?:their|his|her)\s+)?(?P<qty>{qty})(?P<subj>{subj})")
+    cont = _compile(rf"{_SEP}\s+(?:(?P<det>their|his|her|the)\s+)?(?P<qty>{qty})(?P<subj>{subj})")
     back = _compile(rf"(?P<qty>{qty})(?P<subj>{subj}){_SEP}\s+\Z")
 
     return _CountLexicon(
@@ -613,6 +618,7 @@ def _count_lexicon() -> _CountLexicon:
         one_name_ends=frozenset(_norm(x) for x in _words(one, "name_ends", where)),
         name_particles=frozenset(_norm(x) for x in (one.get("name_particles") or [])),
         not_names=frozenset(_norm(x) for x in (one.get("not_names") or [])),
+        name_note=_compile(rf"\s*\(\s*(?:{_alt(_words(one, 'name_notes', where))})\s*\)") if one.get("name_notes") else None,
         coord_openers=frozenset(_norm(x) for x in (coord.get("clause_openers") or [])),
         coord_max_words=int(coord.get("max_words", 0)),
         coord_of_kind=coord_of_kind,
@@ -1023,6 +1029,7 @@ _DETERMINERS = frozenset(("the", "his", "her", "their", "a", "an"))
 _SINGULAR = _DETERMINERS | {"one", "another"}  # a figure of one person
 _BRACKETED = re.compile(r"\([^()\n]{1,60}\)")
 _NEITHER_NOR = re.compile(r"\bneither\b[^.;:!?]*\bnor(?:\s+[^\W\d_][\w'’.-]*){0,2}\s+\Z", re.IGNORECASE)
+_THE_BEFORE = re.compile(r"(?<![\w'’-])the\s+\Z", re.IGNORECASE)
 _ITEM_DETERMINER = re.compile(r"(?<![\w'’-])(?:their|the|his|her|its)\s+\Z", re.IGNORECASE)
 _NAME_THEN_AND = re.compile(r"(?:\s+[^\W\d_][\w'’.-]*){0,5}?\s*,?\s+and\s+([^\W\d_][\w'’.-]*)")
 
@@ -1308,10 +1315,12 @@ def _name_object(text: str, m: re.Match[str], priority: int, kind: str | None, l
     base = m.start("np")
     last = kept[-1].group(0)
     start, end = base + kept[0].start(), base + kept[-1].start() + len(last.rstrip("."))  # "... Romero." ends it
-    nxt = _next_word(text, end, hi).rstrip(".").lower()
-    if not (_NAME_STOP.match(text, end, hi) or nxt in lex.one_name_ends):
+    note = lex.name_note.match(text, end, hi) if lex.name_note is not None else None
+    after = note.end() if note else end  # past "(name as received)"
+    nxt = _next_word(text, after, hi).rstrip(".").lower()
+    if not (_NAME_STOP.match(text, after, hi) or nxt in lex.one_name_ends):
         return None
-    more = _MORE_PEOPLE.match(text, end, hi)
+    more = _MORE_PEOPLE.match(text, after, hi)
     if more and not (nxt == "and" and _next_word(text, more.end(), hi).lower() in lex.trigger_kind):
         return None  # more people follow, unless a verb of the act does ("killing X and wounding his son")
     if not is_caseless(text):
@@ -1319,7 +1328,7 @@ def _name_object(text: str, m: re.Match[str], priority: int, kind: str | None, l
         if not raw[0][0].isupper() or not all(_capitalised(w, lex) for w in raw):
             return None
     elif not titled and nxt != "who":  # "injuring sigifredo arevalo who was guarding the site"
-        a = _APPOSITION.match(text, end, hi)
+        a = _APPOSITION.match(text, after, hi)
         said = a.group("words").lower().split() if a and a.group("words") else []
         if not (a and a.group("age")) and not any(w in lex.person_singular or w in lex.honorifics or w == "who"
                                                   for w in said):
@@ -1851,6 +1860,8 @@ def find_counts(text: str, start: int = 0, end: int | None = None, *, referred: 
                     cm = lex.cont.match(text, pos, hi)
                     if not cm or _next_word(text, cm.end(), hi).lower().rstrip(".") in lex.speech_verbs:
                         break  # "killing 4 officers, a police statement said": the source, not a part
+                    if (cm.group("det") or "").lower() == "the" and not _THE_BEFORE.search(text, max(lo, parent.qspan[0] - 5), parent.qspan[0]):
+                        break  # "the six jesuit priests and the two maids", not "killing 3 soldiers and the 2 attackers fled"
                     if lex.partitive.match(text, cm.end("qty"), hi):
                         # "the murder of eight people, six of them Jesuits": 8, not 14; a part
                         # may follow the partitive's clause ("six Jesuits, five of whom were
