@@ -34,6 +34,7 @@ from typing import Any, BinaryIO, TextIO
 
 from .errors import ConfigError
 from .records import (
+    CASUALTY_FIELDS,
     SCHEMA_VERSION,
     Actor,
     Count,
@@ -68,7 +69,7 @@ COLUMN_SETS = {"flat": FLAT_COLUMNS}
 _NUMERIC_COLUMNS = frozenset(
     {
         "lat", "lon", "suicide", "confidence", "date_year_inferred",
-        *(f"{kind}_{end}" for kind in ("fatalities", "injuries", "killed_or_injured") for end in ("low", "high")),
+        *(f"{kind}_{end}" for kind in CASUALTY_FIELDS for end in ("low", "high")),
     }
 )
 
@@ -889,7 +890,7 @@ _INCIDENT_TYPES: dict[str, str] = {
     **{name: "string" for name in FLAT_COLUMNS},
     "date_start": "date", "date_end": "date", "lat": "float", "lon": "float", "confidence": "float",
     "suicide": "bool", "date_year_inferred": "bool",
-    **{f"{kind}_{end}": "int" for kind in ("fatalities", "injuries", "killed_or_injured") for end in ("low", "high")},
+    **{f"{kind}_{end}": "int" for kind in CASUALTY_FIELDS for end in ("low", "high")},
 }
 _EVENT_TYPES: dict[str, str] = {
     **{name: "string" for name in EVENT_COLUMNS},

@@ -26,8 +26,8 @@ import dataclasses
 import datetime
 import functools
 import re
-from dataclasses import dataclass, field
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from .gazetteer import normalize_place

@@ -238,6 +238,9 @@ class Coding:
 # --------------------------------------------------------------------------
 # Output records
 
+# an incident's casualty figures, each a Count or None
+CASUALTY_FIELDS = ("fatalities", "injuries", "killed_or_injured")
+
 
 @dataclass(frozen=True)
 class Incident:

@@ -32,8 +32,8 @@ from pathlib import Path
 
 from ..lexicon import Lexicon
 from ..normalize.counts import carry_zeros, find_counts, incident_figures, person_titles
-from ..records import (Actor, ActorKind, Coding, Count, Document, Incident, Target, TargetKind, Weapon, span_gap,
-                       spans_overlap)
+from ..records import (CASUALTY_FIELDS, Actor, ActorKind, Coding, Count, Document, Incident, Target, TargetKind,
+                       Weapon, span_gap, spans_overlap)
 from ..segment import PARAGRAPH_BREAK, is_caseless, segment
 from .assemble import (PERPETRATOR_ROLES, TYPES, Entity, entities, fold_bracketed, fold_heads, likeliest_type,
                        placeless, split_coordinated, trimmed, untitled, wholes)
@@ -45,7 +45,6 @@ from .tagger import RoleTagger
 from .tokens import sentences
 
 DEFAULT_MODEL = "muc4-crf.v1"
-_FIGURES = ("fatalities", "injuries", "killed_or_injured")  # an incident's casualty fields
 
 
 def default_model_dir() -> Path:
@@ -284,7 +283,7 @@ class LearnedStage:
             if mine is None or mine == muc_type:
                 continue
             figures = {}
-            for f in _FIGURES:
+            for f in CASUALTY_FIELDS:
                 c = getattr(inc, f)
                 if c is None or not c.spans:
                     continue
@@ -299,8 +298,8 @@ class LearnedStage:
         _, i, given = min(offers, key=lambda o: o[:2])
         # what the giver keeps may now say nobody died ("caused no casualties" once the
         # killing told beside it is another act's)
-        left = {f: None if f in given else getattr(out[i], f) for f in _FIGURES}
-        out[i] = dataclasses.replace(out[i], **dict(zip(_FIGURES, carry_zeros(*left.values()), strict=True)))
+        left = {f: None if f in given else getattr(out[i], f) for f in CASUALTY_FIELDS}
+        out[i] = dataclasses.replace(out[i], **dict(zip(CASUALTY_FIELDS, carry_zeros(*left.values()), strict=True)))
         return given
 
     def _coding(self) -> Coding:

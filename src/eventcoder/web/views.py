@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from ..errors import ConfigError
 from ..export import ExportFilter, _format_date, _format_place, _format_stance, format_count
-from ..records import Count, Estimate, Event, Incident, Span, Stance, to_dict
+from ..records import CASUALTY_FIELDS, Count, Estimate, Event, Incident, Span, Stance, to_dict
 
 VIEWS = ("incidents", "events")
 # the filter form's inputs, in order (GET parameters: a filter is a URL)
@@ -466,7 +466,7 @@ def display(inc: Incident) -> list[tuple[str, str]]:
     out = []
     for f in dataclasses.fields(Incident):
         value = getattr(inc, f.name)
-        if f.name in ("fatalities", "injuries", "killed_or_injured"):
+        if f.name in CASUALTY_FIELDS:
             text = format_count(value) if value is not None else "?"
         elif f.name == "date":
             text = _format_date(value)
