@@ -375,12 +375,13 @@ class RuleExtractor:
         in two sentences or more without a date: "guerrillas attacked Merino's home 5 days ago"
         after "... condemned the killing of the attorney general ... Garcia Alvarado was killed
         when a bomb ..." (a report leaves the date of the day's news unsaid, never that of an act
-        days old). Not when the sentence refers back to an act ("the attack took place 5 days
-        ago")."""
+        days old), and so "on 31 january, troops murdered peasants A and B" after "the national
+        guard murdered student C ...". Not when the sentence refers back to an act ("the attack
+        took place 5 days ago"), nor for a date counted from another date of the report."""
         if act.date is not None or len(act.analyses) < 2 or not an.strong or not acts_dates or published is None:
             return False
         d = acts_dates[0]
-        if d.kind != "relative" or d.anchor is not None or d.value.start is None:
+        if (d.kind == "relative" and d.anchor is not None) or d.value.start is None:
             return False
         if any(_refers_back(text, an.sentence, t) for t in an.strong):
             return False
